@@ -1,0 +1,5 @@
+import sys
+
+from tekpy.cli.main import main
+
+sys.exit(main())
