@@ -76,6 +76,7 @@ class FieldError:
             ErrorType.DUPLICATE,
             ErrorType.NOT_FOUND,
             ErrorType.TYPE_INVALID,
+            ErrorType.TOO_MANY,
         )
         if shows_value and self.bad_value is not _NO_VALUE:
             parts.append(_render_value(self.bad_value))

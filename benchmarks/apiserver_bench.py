@@ -1,0 +1,366 @@
+"""Embedded API server throughput and latency, each beside a floor measured in the same run.
+
+Usage: .venv/bin/python benchmarks/apiserver_bench.py [--scale 1.0] [--tls]
+
+The server runs in a child process (``tekpy apiserver``), so it does not share the client's
+event loop; the floor is a bare aiohttp server in another child process whose handler parses
+the same JSON and echoes it (for lists and watches: sends the same bytes). Same client, same
+transport (plain HTTP unless --tls), same machine, same run. Measures:
+  - creates/s with 1 and 8 concurrent clients (Pods),
+  - updates/s with 8 clients,
+  - watch fan-out: events/s delivered in aggregate to 1, 10 and 100 watchers,
+  - latency of one list of 10,000 pods (median of 5),
+  - memory per stored pod (in-process, tracemalloc) beside the decoded dict alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+import yaml
+
+FLOOR = r'''
+import asyncio, sys, orjson
+from aiohttp import web
+
+LIST = b""
+EVENTS = b""
+
+async def handle(request):
+    global LIST, EVENTS
+    if request.method == "POST" and request.path == "/setlist":  # no 1 MiB read limit
+        LIST = await request.content.read(); return web.Response(text="ok")
+    if request.method == "POST" and request.path == "/setevents":
+        EVENTS = await request.content.read(); return web.Response(text="ok")
+    if request.method == "GET" and request.query.get("watch"):
+        resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        await resp.write(EVENTS)
+        await resp.write_eof()
+        return resp
+    if request.method == "GET":
+        return web.Response(body=LIST, content_type="application/json")
+    body = orjson.loads(await request.read())
+    return web.Response(body=orjson.dumps(body), status=201, content_type="application/json")
+
+async def main():
+    runner = web.ServerRunner(web.Server(handle, access_log=None))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print(site._server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+'''
+
+
+def pod(name: str) -> dict[str, Any]:
+    """A Pod about the size of the ones the TaskRun reconciler creates (~1.5 kB)."""
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "tekton-pipelines",
+                                              "tekton.dev/taskRun": name, "tekton.dev/task": "t"},
+                     "annotations": {"pipeline.tekton.dev/release": "v0.1"}},
+        "spec": {
+            "restartPolicy": "Never", "serviceAccountName": "default",
+            "containers": [{
+                "name": f"step-{i}", "image": "busybox:1.36",
+                "command": ["/tekton/bin/entrypoint"],
+                "args": ["-wait_file", f"/tekton/run/{i - 1}/out", "-post_file",
+                         f"/tekton/run/{i}/out", "-entrypoint", "sh", "--", "-c", "echo hi"],
+                "volumeMounts": [{"name": "tekton-internal-tools", "mountPath": "/tekton/bin"}],
+                "env": [{"name": "HOME", "value": "/tekton/home"}],
+            } for i in range(2)],
+            "volumes": [{"name": "tekton-internal-tools", "emptyDir": {}}],
+        },
+    }
+
+
+class Target:
+    def __init__(self, url: str, token: str, ssl_ctx: Any) -> None:
+        self.url = url
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.ssl = ssl_ctx
+
+
+async def start_server(tls: bool, tmp: str) -> tuple[asyncio.subprocess.Process, Target]:
+    kc = os.path.join(tmp, "kubeconfig")
+    args = [sys.executable, "-m", "tekpy", "apiserver", "--port", "0", "--kubeconfig-out", kc]
+    if not tls:
+        args.append("--no-tls")
+    proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.DEVNULL)
+    assert proc.stdout is not None
+    await proc.stdout.readline()
+    cfg = yaml.safe_load(await asyncio.to_thread(Path(kc).read_text))
+    server = cfg["clusters"][0]["cluster"]["server"]
+    ssl_ctx: Any = False
+    if tls:
+        import base64
+        import ssl
+        ca = base64.b64decode(cfg["clusters"][0]["cluster"]["certificate-authority-data"])
+        ssl_ctx = ssl.create_default_context(cadata=ca.decode())
+    return proc, Target(server, cfg["users"][0]["user"]["token"], ssl_ctx)
+
+
+async def start_floor() -> tuple[asyncio.subprocess.Process, Target]:
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", FLOOR,
+                                                stdout=asyncio.subprocess.PIPE)
+    assert proc.stdout is not None
+    port = int((await proc.stdout.readline()).decode())
+    return proc, Target(f"http://127.0.0.1:{port}", "floor", False)
+
+
+def session(t: Target, limit: int = 0) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=t.ssl, limit=limit))
+
+
+async def rate(n: int, clients: int, op: Callable[[int], Awaitable[None]]) -> float:
+    """Operations per second of ``n`` ops spread over ``clients`` concurrent loops."""
+    counter = iter(range(n))
+
+    async def loop() -> None:
+        for i in counter:
+            await op(i)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(loop() for _ in range(clients)))
+    return n / (time.perf_counter() - start)
+
+
+async def bench_creates(t: Target, n: int, clients: int, prefix: str) -> float:
+    path = t.url + "/api/v1/namespaces/default/pods"
+    bodies = [orjson.dumps(pod(f"{prefix}-{i}")) for i in range(n)]
+    async with session(t, clients) as s:
+        async def op(i: int) -> None:
+            async with s.post(path, data=bodies[i], headers=t.headers) as r:
+                await r.read()
+                assert r.status == 201, r.status
+        return await rate(n, clients, op)
+
+
+async def bench_updates(t: Target, n: int, clients: int, prefix: str, floor: bool) -> float:
+    path = t.url + "/api/v1/namespaces/default/pods"
+    async with session(t, clients) as s:
+        current: dict[int, dict[str, Any]] = {}
+        for i in range(clients):
+            obj = pod(f"{prefix}-{i}")
+            async with s.post(path, data=orjson.dumps(obj), headers=t.headers) as r:
+                current[i] = await r.json()
+
+        async def op(i: int) -> None:
+            k = i % clients
+            obj = current[k]
+            obj["metadata"].setdefault("labels", {})["n"] = str(i)
+            url = path if floor else f"{path}/{prefix}-{k}"
+            async with s.request("POST" if floor else "PUT", url, data=orjson.dumps(obj),
+                                 headers=t.headers) as r:
+                current[k] = await r.json()
+                assert r.status in (200, 201), current[k]
+
+        # each client updates its own object, so there are no conflicts
+        counter = iter(range(n))
+
+        async def loop(k: int) -> None:
+            for i in counter:
+                await op(k + clients * (i // clients))
+
+        start = time.perf_counter()
+        await asyncio.gather(*(loop(k) for k in range(clients)))
+        return n / (time.perf_counter() - start)
+
+
+async def bench_watch(t: Target, watchers: int, events: int, prefix: str, floor: bool) -> float:
+    """Aggregate events/s delivered live to ``watchers`` watchers.
+
+    The events are produced at server speed by one deletecollection of ``events``
+    ConfigMaps (created beforehand, untimed) in a namespace of their own; the floor streams
+    the same number of pre-encoded lines to each watcher.
+    """
+    ns = f"{prefix}-ns"
+    path = t.url + f"/api/v1/namespaces/{ns}/configmaps"
+    async with session(t) as s:
+        if floor:
+            line = b'{"type":"DELETED","object":' + orjson.dumps(
+                {"metadata": {"name": "x" * 10, "resourceVersion": "1"}, "data": {"k": "v"}}
+            ) + b"}\n"
+            async with s.post(t.url + "/setevents", data=line * events) as r:
+                await r.read()
+            rv = "0"
+        else:
+            async with s.post(t.url + "/api/v1/namespaces", headers=t.headers,
+                              data=orjson.dumps({"metadata": {"name": ns}})) as r:
+                assert r.status == 201
+            bodies = [orjson.dumps({"metadata": {"name": f"e{i}"}, "data": {"k": "v"}})
+                      for i in range(events)]
+
+            async def create(i: int) -> None:
+                async with s.post(path, data=bodies[i], headers=t.headers) as r:
+                    await r.read()
+            await rate(events, 8, create)
+            async with s.get(path + "?limit=1", headers=t.headers) as r:
+                rv = (await r.json())["metadata"]["resourceVersion"]
+        resps = [await s.get(f"{path}?watch=true&resourceVersion={rv}", headers=t.headers)
+                 for _ in range(watchers)]
+
+        async def consume(resp: aiohttp.ClientResponse) -> None:
+            seen = 0
+            while seen < events:
+                chunk = await resp.content.readline()
+                if not chunk:
+                    break
+                seen += 1
+            assert seen == events
+
+        start = time.perf_counter()
+        tasks = [asyncio.create_task(consume(r)) for r in resps]
+        if not floor:
+            async with s.delete(path, headers=t.headers) as r:
+                await r.read()
+        await asyncio.wait_for(asyncio.gather(*tasks), 120)
+        elapsed = time.perf_counter() - start
+        for r in resps:
+            r.close()
+        return watchers * events / elapsed
+
+
+async def bench_list(t: Target, floor_body: bytes | None) -> tuple[float, int]:
+    """Median latency (ms) of listing every Pod, and how many there were."""
+    path = t.url + "/api/v1/namespaces/default/pods"
+    async with session(t) as s:
+        if floor_body is not None:
+            async with s.post(t.url + "/setlist", data=floor_body) as r:
+                await r.read()
+        times = []
+        body = b""
+        for _ in range(5):
+            start = time.perf_counter()
+            async with s.get(path, headers=t.headers) as r:
+                body = await r.read()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times) * 1000, len(orjson.loads(body)["items"])
+
+
+async def list_body(t: Target) -> bytes:
+    async with session(t) as s, s.get(t.url + "/api/v1/namespaces/default/pods",
+                                      headers=t.headers) as r:
+        return await r.read()
+
+
+def memory_per_object(n: int) -> tuple[float, float]:
+    """Bytes per pod stored in the server's Store (dict + encoding) vs the dict alone."""
+    from tekpy.local.apiserver.registry import Registry
+    from tekpy.local.apiserver.semantics import Api
+    from tekpy.local.apiserver.store import Store
+
+    store = Store(history_size=0)
+    api = Api(store, Registry())
+    api.bootstrap()
+    info = api.registry.get("", "v1", "pods")
+    assert info is not None
+    raws = [orjson.dumps(pod(f"m-{i}")) for i in range(n)]
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    for raw in raws:
+        api.create(info, "default", orjson.loads(raw))
+    stored = tracemalloc.get_traced_memory()[0] - base
+    store.data.clear()
+    store.by_uid.clear()
+    base = tracemalloc.get_traced_memory()[0]
+    plain = [orjson.loads(raw) for raw in raws]
+    decoded = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    del plain
+    return stored / n, decoded / n
+
+
+async def watch_round(t: Target, watchers: int, events: int, floor: bool, k: int) -> float:
+    return await bench_watch(t, watchers, events, f"w{watchers}-{k}", floor)
+
+
+async def best(
+    rounds: int, ours: Callable[[int], Awaitable[float]], floor: Callable[[int], Awaitable[float]]
+) -> tuple[float, float]:
+    """Best of ``rounds`` interleaved runs of each (the machine is shared and noisy)."""
+    a, b = 0.0, 0.0
+    for k in range(rounds):
+        a = max(a, await ours(k))
+        b = max(b, await floor(k))
+    return a, b
+
+
+def row(name: str, ours: float, floor: float, unit: str, higher_is_better: bool = True) -> str:
+    ratio = ours / floor if floor else 0.0
+    tag = "of floor" if higher_is_better else "x floor"
+    return f"| {name} | {ours:,.0f} {unit} | {floor:,.0f} {unit} | {ratio:.2f} {tag} |"
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--tls", action="store_true", help="serve TLS (the floor stays plain)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="interleaved rounds per throughput figure; the best one is kept")
+    args = ap.parse_args()
+    n = max(100, int(3000 * args.scale))
+    with tempfile.TemporaryDirectory() as tmp:
+        sproc, srv = await start_server(args.tls, tmp)
+        fproc, flo = await start_floor()
+        try:
+            out = ["| measure | embedded server | floor (bare aiohttp echo) | ratio |",
+                   "|---|---|---|---|"]
+            r = args.rounds
+            c1, f1 = await best(r, lambda k: bench_creates(srv, n // 3, 1, f"c1-{k}"),
+                                lambda k: bench_creates(flo, n // 3, 1, f"c1-{k}"))
+            out.append(row("creates/s, 1 client", c1, f1, "/s"))
+            c8, f8 = await best(r, lambda k: bench_creates(srv, n, 8, f"c8-{k}"),
+                                lambda k: bench_creates(flo, n, 8, f"c8-{k}"))
+            out.append(row("creates/s, 8 clients", c8, f8, "/s"))
+            u8, fu8 = await best(r, lambda k: bench_updates(srv, n, 8, f"u8-{k}", False),
+                                 lambda k: bench_updates(flo, n, 8, f"u8-{k}", True))
+            out.append(row("updates/s, 8 clients", u8, fu8, "/s"))
+            events = max(100, int(2000 * args.scale))
+            for w in (1, 10, 100):
+                ev = max(50, events // max(1, w // 10))  # bounded total work per run
+                ours, floor = await best(r, functools.partial(watch_round, srv, w, ev, False),
+                                         functools.partial(watch_round, flo, w, ev, True))
+                out.append(row(f"watch events/s delivered, {w} watchers ({ev} events)",
+                               ours, floor, "ev/s"))
+            # top up to 10,000 pods, then list them
+            have = r * (n // 3 + n + 8)
+            target = int(10_000 * max(args.scale, 1.0)) if args.scale >= 1 else \
+                max(1000, int(10_000 * args.scale))
+            if target > have:
+                await bench_creates(srv, target - have, 8, "fill")
+            ms, count = await bench_list(srv, None)
+            body = await list_body(srv)
+            fms, _ = await bench_list(flo, body)
+            out.append(f"| list of {count:,} pods ({len(body) / 1e6:.1f} MB), median of 5 | "
+                       f"{ms:.0f} ms | {fms:.0f} ms | {ms / fms:.2f} x floor |")
+            per, plain = memory_per_object(min(target, 10_000))
+            out.append(f"| memory per stored pod | {per:,.0f} B | {plain:,.0f} B (dict alone) | "
+                       f"{per / plain:.2f} x floor |")
+            print("\n".join(out))
+        finally:
+            for p in (sproc, fproc):
+                p.terminate()
+                await p.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

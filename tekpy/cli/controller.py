@@ -1,0 +1,139 @@
+"""``tekpy controller``: run the Tekton reconcilers against any Kubernetes API server.
+
+Flags follow DESIGN §4 and Tekton's controller (``-entrypoint-image``, ``-nop-image``,
+``-shell-image``, ``-threads-per-controller``, ``-namespace``). Configuration that Tekton
+reads from its ``feature-flags`` and ``config-defaults`` ConfigMaps is given with
+``--feature-flag KEY=VALUE`` and ``--config-default KEY=VALUE``.
+
+Exit status: 0 after a clean stop (SIGTERM/SIGINT), 1 when the controller fails (a lost
+leader election included), 2 for invalid flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Any
+
+__all__ = ["add_parser", "build_options", "run_controller"]
+
+log = logging.getLogger("tekpy.cli.controller")
+
+LEASE_NAME = "tekpy-controller"
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``controller`` subcommand."""
+    from tekpy.taskrun.reconciler.options import DEFAULT_NOP_IMAGE, default_entrypoint_image
+
+    p = subparsers.add_parser(
+        "controller", help="run the TaskRun and PipelineRun reconcilers",
+        description="Run the Tekton reconcilers (in-cluster config when no kubeconfig).")
+    p.add_argument("--kubeconfig", default=None, metavar="PATH",
+                   help="kubeconfig file (default: $KUBECONFIG, else in-cluster config)")
+    p.add_argument("--namespace", default=None, metavar="NS",
+                   help="watch only this namespace (default: all namespaces)")
+    p.add_argument("--leader-elect", action="store_true",
+                   help="elect a leader through a Lease, so replicas can stand by")
+    p.add_argument("--leader-elect-namespace", default=None, metavar="NS",
+                   help="namespace of the Lease (default: --namespace, else the pod's)")
+    p.add_argument("--threads-per-controller", type=int, default=2, metavar="N",
+                   help="concurrent reconciles per controller (default 2, as Tekton)")
+    p.add_argument("--metrics-bind-address", default=":9090", metavar="ADDR",
+                   help="HOST:PORT of /metrics; '0' disables it (default :9090)")
+    p.add_argument("--health-probe-bind-address", default=":8081", metavar="ADDR",
+                   help="HOST:PORT of /healthz and /readyz; '0' disables them")
+    p.add_argument("--entrypoint-image", default=default_entrypoint_image(), metavar="IMG",
+                   help="image holding the step entrypoint (default %(default)s)")
+    p.add_argument("--nop-image", default=DEFAULT_NOP_IMAGE, metavar="IMG",
+                   help="image sidecars are switched to when the steps are done")
+    p.add_argument("--shell-image", default="busybox", metavar="IMG",
+                   help="image with a POSIX shell for the script and working-dir init "
+                        "containers")
+    p.add_argument("--enable-api-fields", choices=("stable", "beta", "alpha"), default=None,
+                   help="Tekton's feature gate (default: beta, as in Tekton)")
+    p.add_argument("--feature-flag", dest="feature_flags", action="append", default=[],
+                   metavar="KEY=VALUE",
+                   help="any key of Tekton's feature-flags ConfigMap; repeatable")
+    p.add_argument("--config-default", dest="config_defaults", action="append", default=[],
+                   metavar="KEY=VALUE",
+                   help="any key of Tekton's config-defaults ConfigMap; repeatable")
+    p.add_argument("--log-level", default="info",
+                   choices=("debug", "info", "warning", "error"))
+    p.set_defaults(func=run_controller)
+    return p
+
+
+def _pairs(items: list[str], what: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{what} {item!r} is not KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def build_options(args: argparse.Namespace) -> Any:
+    """The :class:`~tekpy.taskrun.reconciler.ReconcilerOptions` the flags describe; raises
+    ValueError (or ``tekpy.api.ConfigError``) for invalid values."""
+    from tekpy.api import Config
+    from tekpy.taskrun.reconciler import ReconcilerOptions
+
+    flags = _pairs(args.feature_flags, "--feature-flag")
+    if args.enable_api_fields:
+        flags["enable-api-fields"] = args.enable_api_fields
+    config = Config.from_maps(_pairs(args.config_defaults, "--config-default"), flags)
+    if args.threads_per_controller < 1:
+        raise ValueError("--threads-per-controller must be at least 1")
+    return ReconcilerOptions(config=config, entrypoint_image=args.entrypoint_image,
+                             nop_image=args.nop_image, shell_image=args.shell_image)
+
+
+async def _run(args: argparse.Namespace, options: Any) -> int:
+    from tekpy.pipelinerun.reconciler import setup_pipelinerun_controller
+    from tekpy.runtime.client import Client
+    from tekpy.runtime.manager import LeaderElectionLost, Manager
+    from tekpy.taskrun.reconciler import setup_taskrun_controller
+
+    if args.kubeconfig:
+        client = await Client.from_kubeconfig(args.kubeconfig)
+    else:
+        client = await Client.from_environment()
+    async with client:
+        manager = Manager(
+            client, namespace=args.namespace, leader_election=args.leader_elect,
+            leader_election_id=LEASE_NAME if args.leader_elect else None,
+            leader_election_namespace=args.leader_elect_namespace,
+            leader_election_release_on_cancel=True,
+            metrics_bind_address=args.metrics_bind_address,
+            health_probe_bind_address=args.health_probe_bind_address)
+        manager.add_healthz_check("ping", lambda: None)
+        setup_taskrun_controller(manager, options, threads=args.threads_per_controller)
+        setup_pipelinerun_controller(manager, options.config, threads=args.threads_per_controller)
+        try:
+            await manager.start()
+        except LeaderElectionLost:
+            log.error("leader election lost; exiting")
+            return 1
+    return 0
+
+
+def run_controller(args: argparse.Namespace) -> int:
+    """Entry point of ``tekpy controller``."""
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+    try:
+        options = build_options(args)
+    except ValueError as exc:  # ConfigError is a ValueError too
+        print(f"tekpy controller: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_run(args, options))
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:
+        log.error("controller failed error=%s", exc, exc_info=exc)
+        return 1

@@ -1,0 +1,72 @@
+"""CustomResourceDefinition specifics: the checks and status kube-apiserver gives a CRD."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .fielderrors import ErrorType, FieldError
+from .schema import check_structural
+from .stamps import now_rfc3339
+
+__all__ = ["crd_errors", "crd_status"]
+
+
+def crd_errors(crd: dict[str, Any]) -> list[FieldError]:
+    """The CRD-level validation kube does before serving a resource."""
+    errs: list[FieldError] = []
+    spec = crd.get("spec")
+    if not isinstance(spec, dict):
+        return [FieldError(ErrorType.REQUIRED, "spec", "")]
+    group = spec.get("group") or ""
+    names = spec.get("names") or {}
+    plural = names.get("plural") or ""
+    name = (crd.get("metadata") or {}).get("name", "")
+    if not group:
+        errs.append(FieldError(ErrorType.REQUIRED, "spec.group", ""))
+    if not plural:
+        errs.append(FieldError(ErrorType.REQUIRED, "spec.names.plural", ""))
+    if not names.get("kind"):
+        errs.append(FieldError(ErrorType.REQUIRED, "spec.names.kind", ""))
+    if plural and group and name != f"{plural}.{group}":
+        errs.append(FieldError(
+            ErrorType.INVALID, "metadata.name", "must be spec.names.plural+\".\"+spec.group",
+            name))
+    if spec.get("scope") not in ("Namespaced", "Cluster"):
+        errs.append(FieldError(
+            ErrorType.NOT_SUPPORTED, "spec.scope",
+            'supported values: "Cluster", "Namespaced"', spec.get("scope")))
+    versions = spec.get("versions") or []
+    if not versions:
+        errs.append(FieldError(ErrorType.INVALID, "spec.versions", "must have exactly one "
+                               "version marked as storage version", versions))
+    elif sum(1 for v in versions if v.get("storage")) != 1:
+        errs.append(FieldError(ErrorType.INVALID, "spec.versions",
+                               "must have exactly one version marked as storage version",
+                               None))
+    for i, v in enumerate(versions):
+        schema = (v.get("schema") or {}).get("openAPIV3Schema")
+        if schema is None:
+            errs.append(FieldError(ErrorType.REQUIRED, f"spec.versions[{i}].schema.openAPIV3Schema",
+                                   "schemas are required"))
+            continue
+        errs.extend(check_structural(schema, f"spec.versions[{i}].schema.openAPIV3Schema"))
+    return errs
+
+
+def crd_status(crd: dict[str, Any]) -> dict[str, Any]:
+    """Accepted names and the Established condition (kube sets them asynchronously)."""
+    spec = crd.get("spec") or {}
+    names = dict(spec.get("names") or {})
+    names.setdefault("singular", str(names.get("kind", "")).lower())
+    names.setdefault("listKind", f"{names.get('kind', '')}List")
+    now = now_rfc3339()
+    return {
+        "acceptedNames": names,
+        "conditions": [
+            {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
+             "message": "no conflicts found", "lastTransitionTime": now},
+            {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+             "message": "the initial names have been accepted", "lastTransitionTime": now},
+        ],
+        "storedVersions": [v["name"] for v in spec.get("versions") or [] if v.get("storage")],
+    }

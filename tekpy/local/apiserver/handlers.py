@@ -1,0 +1,394 @@
+"""HTTP front of the server: routing, authentication, decoding and the REST verbs.
+
+One low-level aiohttp handler routes every request by splitting its path (faster than a
+router and closer to kube's URL grammar); it maps the request to a verb and a resource,
+applies test hooks, and calls ``Api`` (object semantics), ``lists`` (list/watch) or
+``subresources`` (binding, log). Every failure becomes a kube ``Status`` body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from typing import Any
+
+import orjson
+import yaml
+from aiohttp import web
+
+from . import errors, protobuf
+from .context import Context
+from .discovery import AGGREGATED_V2, AGGREGATED_V2BETA1
+from .errors import ApiError
+from .lists import serve_list, serve_watch, truthy
+from .openapi import openapi_v2, openapi_v3_group, openapi_v3_root
+from .registry import ResourceInfo
+from .semantics import DeleteOptions
+from .store import Stored
+from .subresources import serve_binding, serve_log
+from .tables import table_requested, to_table
+
+__all__ = ["Handler", "MAX_BODY"]
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's request size limit
+JSON = "application/json"
+PATCH_TYPES = {
+    "application/merge-patch+json": "merge",
+    "application/json-patch+json": "json",
+    "application/strategic-merge-patch+json": "strategic",
+    "application/apply-patch+yaml": "apply",
+}
+_NOT_FOUND = ApiError(404, "NotFound", "the server could not find the requested resource", {})
+
+
+def json_response(body: bytes, status: int = 200, headers: dict[str, str] | None = None,
+                  content_type: str = JSON) -> web.Response:
+    if headers is not None and "Content-Type" in headers:
+        return web.Response(body=body, status=status, headers=headers)
+    return web.Response(body=body, status=status, headers=headers, content_type=content_type)
+
+
+def error_response(exc: ApiError) -> web.Response:
+    return json_response(exc.body(), exc.code, exc.headers)
+
+
+class Target:
+    """What a resource URL designates."""
+
+    __slots__ = ("info", "name", "ns", "sub")
+
+    def __init__(self, info: ResourceInfo, ns: str, name: str, sub: str) -> None:
+        self.info, self.ns, self.name, self.sub = info, ns, name, sub
+
+
+class Handler:
+    """The aiohttp request handler of one server instance."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._bearer = ("Bearer " + ctx.token).encode()
+
+    async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
+        try:
+            return await self._handle(request)
+        except ApiError as exc:
+            return error_response(exc)
+        except (asyncio.CancelledError, ConnectionResetError):
+            raise
+        except Exception as exc:  # never leak a traceback as a non-Status body
+            log.exception("internal error serving %s %s", request.method, request.path)
+            return error_response(errors.internal(f"internal error: {exc}"))
+
+    # -- routing ---------------------------------------------------------------------------
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        path = request.path
+        if path in ("/healthz", "/livez", "/readyz"):
+            return web.Response(text="ok")
+        auth = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(auth.encode(), self._bearer):
+            return error_response(ApiError(401, "Unauthorized", "Unauthorized"))
+        parts = [p for p in path.split("/") if p]
+        if not parts:
+            return json_response(orjson.dumps({"paths": ["/api", "/api/v1", "/apis", "/healthz",
+                                                         "/livez", "/openapi/v2", "/openapi/v3",
+                                                         "/readyz", "/version"]}))
+        head = parts[0]
+        if head == "api":
+            if len(parts) == 1:
+                return self._discovery_root(request, core=True)
+            if parts[1] != "v1":
+                raise _NOT_FOUND
+            return await self._resource(request, "", "v1", parts[2:])
+        if head == "apis":
+            if len(parts) == 1:
+                return self._discovery_root(request, core=False)
+            if len(parts) == 2:
+                doc = self.ctx.discovery.group(parts[1])
+                if doc is None:
+                    raise _NOT_FOUND
+                return json_response(doc)
+            return await self._resource(request, parts[1], parts[2], parts[3:])
+        if head == "version":
+            return json_response(self.ctx.discovery.version())
+        if head == "openapi":
+            return self._openapi(parts[1:])
+        raise _NOT_FOUND
+
+    def _discovery_root(self, request: web.BaseRequest, core: bool) -> web.Response:
+        accept = request.headers.get("Accept", "")
+        d = self.ctx.discovery
+        if "as=APIGroupDiscoveryList" in accept:
+            ctype = AGGREGATED_V2 if "v=v2;" in accept or "v=v2," in accept or \
+                accept.endswith("v=v2") else AGGREGATED_V2BETA1
+            return json_response(d.aggregated(core, ctype), headers={"Content-Type": ctype})
+        if core:
+            return json_response(d.core_versions(f"{self.ctx.host}:{self.ctx.port}"))
+        return json_response(d.group_list())
+
+    def _openapi(self, rest: list[str]) -> web.Response:
+        reg = self.ctx.registry
+        if rest == ["v2"]:
+            return json_response(openapi_v2(reg))
+        if rest == ["v3"]:
+            return json_response(openapi_v3_root(reg))
+        if len(rest) >= 3 and rest[0] == "v3":
+            doc = openapi_v3_group(reg, "/".join(rest[1:]))
+            if doc is not None:
+                return json_response(doc)
+        raise _NOT_FOUND
+
+    def _target(self, group: str, version: str, rest: list[str]) -> Target:
+        reg = self.ctx.registry
+        ns = ""
+        if len(rest) >= 3 and rest[0] == "namespaces" and rest[2] not in ("status", "finalize"):
+            ns, rest = rest[1], rest[2:]
+        if not rest or len(rest) > 3:
+            raise _NOT_FOUND
+        info = reg.get(group, version, rest[0])
+        if info is None or (ns and not info.namespaced):
+            raise _NOT_FOUND
+        name = rest[1] if len(rest) > 1 else ""
+        sub = rest[2] if len(rest) > 2 else ""
+        if sub and sub not in info.subresources:
+            raise _NOT_FOUND
+        return Target(info, ns, name, sub)
+
+    async def _resource(
+        self, request: web.BaseRequest, group: str, version: str, rest: list[str]
+    ) -> web.StreamResponse:
+        doc = self.ctx.discovery.resource_list(group, version)
+        if doc is None:  # no such group/version: Go's plain "404 page not found"
+            return web.Response(status=404, text="404 page not found\n")
+        if not rest:
+            return json_response(doc)
+        t = self._target(group, version, rest)
+        method = request.method
+        q = request.query
+        verb = _verb(method, t, q)
+        hooks = self.ctx.hooks
+        if hooks.active:
+            delay = hooks.latency(verb, t.info.plural)
+            if delay:
+                await asyncio.sleep(delay)
+            failure = hooks.failure(verb, t.info.plural)
+            if failure is not None:
+                raise failure
+        if verb in ("list", "watch", "get") and t.sub == "log":
+            return await serve_log(self.ctx, request, t.info, t.ns, t.name)
+        if verb == "list":
+            return serve_list(self.ctx, request, t.info, t.ns)
+        if verb == "watch":
+            return await serve_watch(self.ctx, request, t.info, t.ns)
+        if verb == "get":
+            s = self.ctx.api.lookup(t.info, t.ns, t.name)
+            return self._object(request, t.info, s)
+        if verb not in t.info.verbs:
+            raise errors.method_not_allowed()
+        dry_run = "All" in q.getall("dryRun", ())
+        strict = _field_validation(q)
+        api = self.ctx.api
+        if verb == "create":
+            if t.sub == "binding":
+                return serve_binding(self.ctx, t.info, t.ns, t.name, await _body(request))
+            if t.sub:
+                raise errors.method_not_allowed()
+            body = await _body(request)
+            if t.info.plural == "selfsubjectaccessreviews":
+                # no authorization here: the token holder may do everything
+                body["status"] = {"allowed": True, "reason": "tekpy: no authorization"}
+                return json_response(orjson.dumps(body), 201)
+            api.warnings = []  # set after the last await: warnings belong to this request
+            s = api.create(t.info, t.ns, body, dry_run=dry_run, field_validation=strict)
+            return self._object(request, t.info, s, 201, write=True)
+        if verb == "update":
+            body = await _body(request)
+            api.warnings = []
+            s = api.update(t.info, t.ns, t.name, body, subresource=t.sub or None,
+                           dry_run=dry_run, field_validation=strict)
+            return self._object(request, t.info, s, write=True)
+        if verb == "patch":
+            ctype = request.headers.get("Content-Type", "").split(";")[0].strip()
+            ptype = PATCH_TYPES.get(ctype)
+            if ptype is None:
+                raise ApiError(
+                    415, "UnsupportedMediaType",
+                    f"the body of the request was in an unknown format - accepted media types "
+                    f"include: {', '.join(PATCH_TYPES)}")
+            patch = await _body(request, yaml_ok=ptype == "apply", want=None)
+            api.warnings = []
+            s = api.patch(t.info, t.ns, t.name, ptype, patch, subresource=t.sub or None,
+                          dry_run=dry_run, field_validation=strict)
+            return self._object(request, t.info, s, write=True)
+        if verb == "delete":
+            opts = await _delete_options(request)
+            api.warnings = []
+            s, _gone = api.delete(t.info, t.ns, t.name, opts, dry_run=dry_run)
+            return self._deleted(request, t.info, s)
+        if verb == "deletecollection":
+            return await self._delete_collection(request, t, dry_run)
+        raise errors.method_not_allowed()
+
+    # -- responses -------------------------------------------------------------------------
+    def _headers(self) -> dict[str, str] | None:
+        w = self.ctx.api.warnings
+        if not w:
+            return None
+        quoted = (m.replace("\\", "\\\\").replace('"', '\\"') for m in w)
+        return {"Warning": ", ".join(f'299 - "{m}"' for m in quoted)}
+
+    def _object(
+        self, request: web.BaseRequest, info: ResourceInfo, s: Stored, status: int = 200,
+        *, write: bool = False,
+    ) -> web.Response:
+        headers = self._headers() if write else None
+        if table_requested(request.headers.get("Accept", "")):
+            table = to_table(info, [s.obj], s.rv, None, request.query)
+            return json_response(orjson.dumps(table), status, headers)
+        return json_response(self.ctx.encode(info, s), status, headers)
+
+    def _deleted(self, request: web.BaseRequest, info: ResourceInfo, s: Stored) -> web.Response:
+        if info.custom or info.plural in ("pods", "namespaces", "customresourcedefinitions") \
+                or s.meta.get("deletionTimestamp"):
+            return self._object(request, info, s)
+        details: dict[str, Any] = {"name": s.meta["name"], "kind": info.plural,
+                                   "uid": s.meta.get("uid")}
+        if info.group:
+            details["group"] = info.group
+        return json_response(orjson.dumps({
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+            "details": details}))
+
+    async def _delete_collection(
+        self, request: web.BaseRequest, t: Target, dry_run: bool
+    ) -> web.Response:
+        from .pure import both, field_matcher, label_matcher
+
+        q = request.query
+        matcher = both(label_matcher(q.get("labelSelector", "")),
+                       field_matcher(q.get("fieldSelector", ""), t.info.group, t.info.kind))
+        opts = await _delete_options(request)
+        items = [s for s in self.ctx.store.items(t.info.storage_key,
+                                                 t.ns if t.info.namespaced and t.ns else None)
+                 if matcher is None or matcher(s.obj)]
+        out = []
+        for s in items:
+            try:
+                d, _ = self.ctx.api.delete(t.info, s.meta.get("namespace", ""), s.meta["name"],
+                                           opts, dry_run=dry_run)
+                out.append(self.ctx.encode(t.info, d))
+            except ApiError as exc:
+                if exc.code != 404:
+                    raise
+        body = (b'{"kind":"' + t.info.list_kind.encode() + b'","apiVersion":"'
+                + t.info.api_version.encode() + b'","metadata":{"resourceVersion":"'
+                + str(self.ctx.store.rv).encode() + b'"},"items":[' + b",".join(out) + b"]}")
+        return json_response(body)
+
+
+def _verb(method: str, t: Target, q: Any) -> str:
+    if method == "GET":
+        if t.name:
+            return "get"
+        return "watch" if truthy(q.get("watch")) else "list"
+    if method == "POST":
+        if t.name and t.sub != "binding":
+            raise errors.method_not_allowed()
+        return "create"
+    if method == "PUT":
+        if not t.name:
+            raise errors.method_not_allowed()
+        return "update"
+    if method == "PATCH":
+        if not t.name:
+            raise errors.method_not_allowed()
+        return "patch"
+    if method == "DELETE":
+        return "delete" if t.name else "deletecollection"
+    raise errors.method_not_allowed()
+
+
+def _field_validation(q: Any) -> str:
+    v = q.get("fieldValidation", "")
+    if v in ("Strict", "Warn", "Ignore"):
+        return str(v)
+    if v:
+        raise errors.bad_request(
+            f"fieldValidation must be one of Ignore, Warn or Strict, got {v}")
+    return "Warn"  # kube's default when the client does not say
+
+
+async def _read_body(request: web.BaseRequest) -> bytes:
+    length = request.content_length
+    if length is not None and length > MAX_BODY:
+        raise ApiError(413, "RequestEntityTooLarge",
+                       f"Request entity too large: limit is {MAX_BODY}")
+    if length is not None:  # the common case: one read of a known size
+        try:
+            return await request.content.readexactly(length)
+        except asyncio.IncompleteReadError as exc:
+            raise errors.bad_request("the request body ended early") from exc
+    chunks = []
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ApiError(413, "RequestEntityTooLarge",
+                           f"Request entity too large: limit is {MAX_BODY}")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _body(request: web.BaseRequest, *, yaml_ok: bool = False,
+                want: type | None = dict) -> Any:
+    ctype = request.headers.get("Content-Type", "")
+    if "protobuf" in ctype or "cbor" in ctype:
+        raw = await _read_body(request)
+        try:
+            if "cbor" in ctype:
+                raise protobuf.ProtobufUnsupported("CBOR")
+            return protobuf.decode(raw)
+        except (protobuf.ProtobufUnsupported, UnicodeDecodeError):
+            raise ApiError(
+                415, "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types "
+                f"include: application/json, application/yaml (got {ctype.split(';')[0]})"
+            ) from None
+    raw = await _read_body(request)
+    try:
+        if yaml_ok or "yaml" in ctype:
+            value = yaml.safe_load(raw)
+        else:
+            value = orjson.loads(raw)
+    except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise errors.bad_request(f"the object provided is unrecognized or malformed: {exc}") \
+            from None
+    if want is not None and not isinstance(value, want):
+        raise errors.bad_request("the object provided is unrecognized (must be a JSON object)")
+    return value
+
+
+async def _delete_options(request: web.BaseRequest) -> DeleteOptions:
+    raw: dict[str, Any] = {}
+    if request.can_read_body:
+        data = await _read_body(request)
+        if data.strip():
+            try:
+                raw = orjson.loads(data)
+            except orjson.JSONDecodeError as exc:
+                raise errors.bad_request(f"malformed DeleteOptions: {exc}") from None
+            if not isinstance(raw, dict):
+                raise errors.bad_request("malformed DeleteOptions")
+    q = request.query
+    if "propagationPolicy" in q:
+        raw["propagationPolicy"] = q["propagationPolicy"]
+    if "gracePeriodSeconds" in q:
+        try:
+            raw["gracePeriodSeconds"] = int(q["gracePeriodSeconds"])
+        except ValueError:
+            raise errors.bad_request("gracePeriodSeconds must be an integer") from None
+    if "orphanDependents" in q:
+        raw["orphanDependents"] = q["orphanDependents"] == "true"
+    return DeleteOptions(raw)

@@ -1,0 +1,66 @@
+"""What the Pod builder needs besides the TaskRun and its TaskSpec."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from tekpy.api.config import Defaults, FeatureFlags
+
+__all__ = ["DEFAULT_ENTRYPOINT_IMAGE", "ENTRYPOINT_PATH", "ImageCommand", "PodBuilderConfig"]
+
+try:
+    # the image tekpy ships, with the executable where Tekton's ko-built image has it
+    from tekpy_entrypoint import DEFAULT_IMAGE as DEFAULT_ENTRYPOINT_IMAGE
+    from tekpy_entrypoint import IMAGE_BINARY_PATH as ENTRYPOINT_PATH
+except ImportError:  # an editable install that sees tekpy_entrypoint as a namespace package
+    DEFAULT_ENTRYPOINT_IMAGE = "tekpy/entrypoint:v0.1.0"
+    ENTRYPOINT_PATH = "/ko-app/entrypoint"
+
+
+@attrs.frozen
+class ImageCommand:
+    """An image's configured ``ENTRYPOINT`` and ``CMD`` (what Tekton reads from a registry).
+
+    A step without ``command`` runs ``entrypoint`` (+ ``cmd`` when the step has no ``args``),
+    or ``cmd`` when the image has no entrypoint, as Tekton's entrypoint lookup does.
+    """
+
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+
+    def command_for(self, has_args: bool) -> list[str]:
+        """The command a step without ``command`` runs."""
+        if not self.entrypoint:
+            return list(self.cmd)
+        if has_args:
+            return list(self.entrypoint)
+        return [*self.entrypoint, *self.cmd]
+
+
+@attrs.frozen
+class PodBuilderConfig:
+    """Images, feature flags and defaults the Pod builder reads.
+
+    ``image_commands`` maps an image reference (exactly as written in the step) to its
+    :class:`ImageCommand`. tekpy cannot query a registry, so a step that sets neither
+    ``command`` nor ``script`` needs its image listed here; otherwise building the Pod fails
+    with a ``TaskRunValidationFailed`` error that says so.
+    """
+
+    entrypoint_image: str = DEFAULT_ENTRYPOINT_IMAGE
+    # the image of place-scripts and working-dir-initializer: it needs a POSIX shell
+    shell_image: str = "busybox"
+    git_image: str = "alpine/git"
+    # the path of the entrypoint executable inside ``entrypoint_image``
+    entrypoint_path: str = ENTRYPOINT_PATH
+    release: str = "devel"
+    feature_flags: FeatureFlags = attrs.field(factory=FeatureFlags)
+    defaults: Defaults = attrs.field(factory=Defaults)
+    image_commands: Mapping[str, ImageCommand] = attrs.field(factory=dict)
+
+    @property
+    def default_pod_template(self) -> dict[str, Any] | None:
+        return self.defaults.default_pod_template

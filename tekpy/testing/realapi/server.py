@@ -1,0 +1,310 @@
+"""The processes of a test control plane: etcd, kube-apiserver, kube-controller-manager."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import ssl
+import subprocess
+import tempfile
+import time
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import aiohttp
+
+from tekpy.testing.realapi.binaries import RealApiBinaries, RealApiUnavailable, ensure_binaries
+from tekpy.testing.realapi.credentials import free_ports, kubeconfig, write_credentials, write_file
+
+__all__ = ["CONTROLLERS", "DISABLED_ADMISSION_PLUGINS", "RealApiServer"]
+
+#: Default-on admission plugins that would rewrite objects in ways that need a real node or
+#: a token controller (Pods get tolerations, a priority and a token volume; Nodes a taint).
+DISABLED_ADMISSION_PLUGINS = (
+    "ServiceAccount",
+    "DefaultTolerationSeconds",
+    "Priority",
+    "TaintNodesByCondition",
+)
+
+#: Controllers of kube-controller-manager that tests rely on.
+CONTROLLERS = ("garbage-collector-controller", "namespace-controller", "serviceaccount-controller")
+
+
+@dataclass
+class _Proc:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    log: IO[bytes]
+    argv: list[str]
+
+    def tail(self, lines: int = 15) -> str:
+        with contextlib.suppress(OSError):
+            text = self.log_path.read_text(errors="replace").strip().splitlines()
+            return "\n".join(text[-lines:])
+        return ""
+
+
+class RealApiServer:
+    """etcd + kube-apiserver (+ kube-controller-manager) on loopback, for tests.
+
+    After ``start()``: ``url``, ``token``, ``ca_file``, ``kubeconfig_path`` (the handle
+    shape of the embedded server; ``hooks`` is None), plus ``etcd_url`` and ``log_dir``
+    (each process logs to ``<name>.log`` there until ``stop()`` removes it).
+    ``controller_manager=False`` saves a process when nothing needs garbage collection or
+    namespace cleanup; ``extra_apiserver_args`` are appended to kube-apiserver's flags.
+    """
+
+    hooks: None = None
+
+    def __init__(
+        self,
+        binaries: RealApiBinaries | None = None,
+        *,
+        host: str = "127.0.0.1",
+        controller_manager: bool = True,
+        startup_timeout: float = 90.0,
+        extra_apiserver_args: Sequence[str] = (),
+    ) -> None:
+        self._binaries = binaries
+        self._host = host
+        self._with_kcm = controller_manager
+        self._startup_timeout = startup_timeout
+        self._extra_args = tuple(extra_apiserver_args)
+        self._procs: list[_Proc] = []
+        self._tmp: Path | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        self.url = ""
+        self.token = ""
+        self.ca_file = ""
+        self.kubeconfig_path = ""
+        self.log_dir = ""
+        self.etcd_url = ""
+
+    async def __aenter__(self) -> RealApiServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def binaries(self) -> RealApiBinaries:
+        if self._binaries is None:
+            self._binaries = ensure_binaries()
+        return self._binaries
+
+    async def start(self) -> None:
+        """Start the control plane and wait until kube-apiserver reports ready."""
+        binaries = self.binaries
+        last: Exception | None = None
+        for _attempt in range(3):
+            try:
+                await self._start_once(binaries)
+                return
+            except _PortTaken as exc:  # lost the free-port race: try new ports
+                last = exc
+                await self.stop()
+            except BaseException:
+                await self.stop()
+                raise
+        raise RealApiUnavailable(f"could not start kube-apiserver: {last}")
+
+    async def _start_once(self, binaries: RealApiBinaries) -> None:
+        self._tmp = tmp = Path(tempfile.mkdtemp(prefix="tekpy-realapi-"))
+        # Last resort when stop() is never called: the finalizer runs when this object is
+        # collected or, at the latest, when Python exits, so no process outlives the tests.
+        self._finalizer = weakref.finalize(self, _cleanup, self._procs, tmp, 2.0)
+        (tmp / "pki").mkdir()
+        ca, crt, key, sa_pub, sa_key = await asyncio.to_thread(
+            write_credentials, tmp / "pki", self._host
+        )
+        self.token = secrets.token_urlsafe(24)
+        # Static token file: token,user,uid,"groups".
+        tokens = write_file(
+            tmp / "tokens.csv", f'{self.token},tekpy-admin,tekpy-admin,"system:masters"\n'
+        )
+        host = self._host
+        client_port, peer_port, api_port = free_ports(host, 3)
+        self.url = f"https://{host}:{api_port}"
+        self.ca_file = str(ca)
+        self.log_dir = str(tmp)
+        self.kubeconfig_path = str(
+            write_file(tmp / "kubeconfig", kubeconfig(self.url, ca, self.token, "tekpy-admin"))
+        )
+        etcd_url = self.etcd_url = f"http://{host}:{client_port}"
+        peer_url = f"http://{host}:{peer_port}"
+        self._spawn("etcd", [
+            str(binaries.etcd),
+            "--name=default",
+            f"--data-dir={tmp / 'etcd'}",
+            f"--listen-client-urls={etcd_url}",
+            f"--advertise-client-urls={etcd_url}",
+            f"--listen-peer-urls={peer_url}",
+            f"--initial-advertise-peer-urls={peer_url}",
+            f"--initial-cluster=default={peer_url}",
+            # Test data is throwaway: skipping fsync makes etcd writes ~10x faster.
+            "--unsafe-no-fsync",
+            "--log-level=warn",
+        ])
+        self._spawn("kube-apiserver", [
+            str(binaries.kube_apiserver),
+            f"--etcd-servers={etcd_url}",
+            f"--bind-address={host}",
+            f"--advertise-address={host}",
+            f"--secure-port={api_port}",
+            f"--cert-dir={tmp / 'certs'}",
+            f"--tls-cert-file={crt}",
+            f"--tls-private-key-file={key}",
+            f"--client-ca-file={ca}",
+            f"--token-auth-file={tokens}",
+            "--authorization-mode=RBAC",
+            f"--service-account-key-file={sa_pub}",
+            f"--service-account-signing-key-file={sa_key}",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            "--service-cluster-ip-range=10.0.0.0/24",
+            "--allow-privileged=true",
+            f"--disable-admission-plugins={','.join(DISABLED_ADMISSION_PLUGINS)}",
+            "--profiling=false",
+            *self._extra_args,
+        ])
+        await self._wait_ready()
+        if self._with_kcm:
+            write_file(tmp / "kcm.kubeconfig", kubeconfig(self.url, ca, self.token, "tekpy-kcm"))
+            self._spawn("kube-controller-manager", [
+                str(binaries.kube_controller_manager),
+                f"--kubeconfig={tmp / 'kcm.kubeconfig'}",
+                f"--controllers={','.join(CONTROLLERS)}",
+                "--secure-port=0",  # no serving: nothing scrapes it and it saves a port
+                "--leader-elect=false",
+                f"--service-account-private-key-file={sa_key}",
+            ])
+            self._check_alive()
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        assert self._tmp is not None
+        log_path = self._tmp / f"{name}.log"
+        log = log_path.open("ab")  # append: a restarted process keeps the earlier log
+        popen = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self._tmp,
+            start_new_session=True,  # own process group: stop() kills children too
+        )
+        proc = _Proc(name, popen, log_path, log, argv)
+        for i, old in enumerate(self._procs):
+            if old.name == name:  # a restart keeps the start order (used when stopping)
+                self._procs[i] = proc
+                return
+        self._procs.append(proc)
+
+    async def restart(self) -> None:
+        """Restart kube-apiserver on the same port, keeping etcd and its data.
+
+        Clients see connection errors and closed watches, as in a real control-plane
+        restart; the new process rebuilds its watch cache from the current revision.
+        """
+        proc = next(p for p in self._procs if p.name == "kube-apiserver")
+        await asyncio.to_thread(_stop_group, proc.popen, 10.0)
+        proc.log.close()
+        self._spawn(proc.name, proc.argv)
+        await self._wait_ready()
+
+    def _check_alive(self) -> None:
+        for proc in self._procs:
+            code = proc.popen.poll()
+            if code is not None:
+                tail = proc.tail()
+                if "address already in use" in tail:
+                    raise _PortTaken(f"{proc.name}: {tail.splitlines()[-1]}")
+                raise RealApiUnavailable(f"{proc.name} exited with code {code}:\n{tail}")
+
+    async def _wait_ready(self) -> None:
+        ctx = ssl.create_default_context(cafile=self.ca_file)
+        headers = {"Authorization": f"Bearer {self.token}"}
+        deadline = time.monotonic() + self._startup_timeout
+        last = "no answer yet"
+        timeout = aiohttp.ClientTimeout(total=5)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            while time.monotonic() < deadline:
+                self._check_alive()
+                try:
+                    async with session.get(f"{self.url}/readyz", ssl=ctx, headers=headers) as r:
+                        if r.status == 200:
+                            return
+                        last = f"/readyz {r.status}: {(await r.text())[-300:]}"
+                except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                    last = repr(exc)
+                await asyncio.sleep(0.2)  # poll interval, not a wait for a condition
+        tail = "\n".join(f"--- {p.name}\n{p.tail()}" for p in self._procs)
+        raise RealApiUnavailable(
+            f"kube-apiserver not ready after {self._startup_timeout:.0f}s ({last})\n{tail}"
+        )
+
+    async def compact(self) -> int:
+        """Make every resourceVersion older than now unusable (410 Expired), like the
+        embedded server's ``hooks.compact()``.
+
+        Compacts etcd to its current revision, then restarts kube-apiserver: its watch
+        cache would otherwise go on serving older versions for a while (it keeps recent
+        events in memory), which a test cannot wait for. Returns the revision compacted to.
+        """
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            # etcd's JSON gateway: a range on any key reports the store's revision.
+            async with session.post(f"{self.etcd_url}/v3/kv/range", json={"key": "Lw=="}) as r:
+                r.raise_for_status()
+                revision = int((await r.json())["header"]["revision"])
+            body = {"revision": str(revision), "physical": True}
+            async with session.post(f"{self.etcd_url}/v3/kv/compaction", json=body) as r:
+                r.raise_for_status()
+        await self.restart()
+        return revision
+
+    async def stop(self) -> None:
+        """Stop every process (controller manager first) and remove the temp dir."""
+        if self._tmp is not None:
+            await asyncio.to_thread(_cleanup, self._procs, self._tmp, 10.0)
+            self._tmp = None
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+
+
+class _PortTaken(Exception):
+    pass
+
+
+def _cleanup(procs: list[_Proc], tmp: Path, grace: float) -> None:
+    # Reverse start order, so the apiserver outlives its clients and etcd outlives it.
+    for proc in reversed(procs):
+        _stop_group(proc.popen, grace)
+        proc.log.close()
+    procs.clear()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _stop_group(popen: subprocess.Popen[Any], grace: float) -> None:
+    """SIGTERM the process group, SIGKILL it after ``grace`` seconds, then reap.
+
+    Signals go to the group only while its leader is alive and unreaped, so the group id
+    cannot have been reused by an unrelated process.
+    """
+    pgid = popen.pid  # start_new_session made the child its group's leader
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        if popen.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            popen.wait(timeout=wait)

@@ -1,0 +1,94 @@
+"""What the reconciler creates besides the Pod, and failures seen in waiting containers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from trr_support import condition, create, taskrun, tekton_crds, ts, wait_condition
+
+from tekpy.runtime.client import PODS
+from tekpy.taskrun.reconciler.kinds import PVCS
+from tekpy.testing import eventually
+
+pytestmark = pytest.mark.crds(*tekton_crds())
+
+# the seed design's git-resource-task.yaml (../shared/seed-examples), read at import
+SEED_GIT_TASK = (Path(__file__).resolve().parents[3] / "shared" / "seed-examples" /
+                 "git-resource-task.yaml").read_text()
+STEP = {"name": "run", "image": "no/such:image", "command": ["true"]}
+
+
+async def test_image_pull_backoff_fails_the_run(env: Any) -> None:
+    ns = env.namespace
+    await create(env.client, ns, taskrun("pull", {"taskSpec": {"steps": [STEP]}}))
+    pod = await env.kubelet.wait_pod("pull-pod")
+    waiting = {"waiting": {"reason": "ImagePullBackOff",
+                           "message": 'Back-off pulling image "no/such:image"'}}
+    status = {"phase": "Pending", "containerStatuses": [{
+        "name": "step-run", "image": pod["spec"]["containers"][0]["image"], "imageID": "",
+        "ready": False, "restartCount": 0, "state": waiting}],
+        "conditions": [{"type": "PodScheduled", "status": "True",
+                        "lastTransitionTime": ts(env.clock.now())}]}
+    await env.client.patch(PODS, "pull-pod", {"status": status}, namespace=ns,
+                           subresource="status")
+    tr = await wait_condition(env.client, ns, "pull", "False", "TaskRunImagePullFailed")
+    assert condition(tr)["message"].startswith(
+        'the step "run" in TaskRun "pull" failed to pull the image')
+    await env.kubelet.wait_gone("pull-pod")
+
+
+async def test_volume_claim_template_makes_an_owned_claim(env: Any) -> None:
+    ns = env.namespace
+    spec = {
+        "taskSpec": {"workspaces": [{"name": "data"}],
+                     "steps": [{"name": "run", "image": "busybox", "command": ["true"]}]},
+        "workspaces": [{"name": "data", "volumeClaimTemplate": {
+            "metadata": {"name": "scratch"},
+            "spec": {"accessModes": ["ReadWriteOnce"],
+                     "resources": {"requests": {"storage": "1Mi"}}}}}],
+    }
+    await create(env.client, ns, taskrun("vct", spec))
+    pod = await env.kubelet.wait_pod("vct-pod")
+    claims = [v["persistentVolumeClaim"]["claimName"] for v in pod["spec"]["volumes"]
+              if "persistentVolumeClaim" in v]
+    assert len(claims) == 1
+
+    async def claim() -> dict[str, Any]:
+        return await env.client.get(PVCS, claims[0], namespace=ns)
+    pvc = await eventually(claim, 15)
+    (ref,) = pvc["metadata"]["ownerReferences"]
+    assert ref["kind"] == "TaskRun" and ref["name"] == "vct"
+
+
+async def test_original_api_git_resource(env: Any, api_server_kind: str) -> None:
+    """The seed design's v1alpha1 Task with a git input bound to a PipelineResource."""
+    if api_server_kind == "realapi":
+        pytest.skip("kube-apiserver prunes the original API's fields when it stores v1alpha1 "
+                    "objects as v1 without a conversion webhook")
+    import yaml
+
+    from tekpy.runtime.client import Resource
+    from tekpy.taskrun.reconciler.kinds import PIPELINERESOURCES
+
+    tasks = Resource("tekton.dev", "v1alpha1", "tasks", "Task")
+    taskruns = Resource("tekton.dev", "v1alpha1", "taskruns", "TaskRun")
+
+    ns = env.namespace
+    resource, task_doc = yaml.safe_load_all(SEED_GIT_TASK)
+    await env.client.create(PIPELINERESOURCES, resource, namespace=ns)
+    await env.client.create(tasks, task_doc, namespace=ns)
+    run = {"apiVersion": "tekton.dev/v1alpha1", "kind": "TaskRun", "metadata": {"name": "old"},
+           "spec": {"taskRef": {"name": "build-push-kaniko"},
+                    "inputs": {"resources": [{"name": "workspace", "resourceRef": {
+                        "name": "skaffold-git-build-push-kaniko"}}]}}}
+    await env.client.create(taskruns, run, namespace=ns)
+    pod = await env.kubelet.wait_pod("old-pod")
+    steps = [c["name"] for c in pod["spec"]["containers"]]
+    # a clone step runs before the Task's own step
+    assert steps[-1] == "step-build-and-push" and len(steps) == 2
+    import json
+
+    # the clone step reads the PipelineResource's url (in its env or script)
+    assert "https://github.com/GoogleContainerTools/skaffold" in json.dumps(pod["spec"])
