@@ -37,6 +37,14 @@ from tekpy.api.graph import task_result_refs
 from tekpy.api.types import PipelineRun, PipelineSpec
 from tekpy.pipelinerun import children as ch
 from tekpy.pipelinerun import reasons
+from tekpy.pipelinerun.artifacts import (
+    DEFAULT_STORAGE,
+    ArtifactStorage,
+    artifact_claim,
+    artifact_pvc_name,
+    needs_artifacts,
+    taskrun_resources,
+)
 from tekpy.pipelinerun.facts import Facts, Stop
 from tekpy.pipelinerun.matrix import combinations
 from tekpy.pipelinerun.names import taskrun_names
@@ -52,6 +60,7 @@ from tekpy.pipelinerun.taskruns import (
     PIPELINERUN_LABEL,
     build_taskruns,
     claims_for,
+    owner_reference,
 )
 from tekpy.pipelinerun.timeouts import Timeouts, expired, taskrun_timeout, timeouts_of
 from tekpy.taskrun.status.conditions import (
@@ -132,8 +141,10 @@ def _deadlines(t: Timeouts, start: datetime, finally_start: datetime | None,
 
 
 def plan(pr: PipelineRun, spec: PipelineSpec, taskruns: Mapping[str, dict[str, Any]],
-         now: datetime, config: Config, *, pipeline_name: str = "") -> Plan:
-    """Decide what to do for ``pr`` (see the module docstring)."""
+         now: datetime, config: Config, *, pipeline_name: str = "",
+         artifact_storage: ArtifactStorage = DEFAULT_STORAGE) -> Plan:
+    """Decide what to do for ``pr`` (see the module docstring). ``artifact_storage``
+    sizes the claim of resources passed with ``from``."""
     status: dict[str, Any] = unstructure(pr.status) if pr.status is not None else {}
     if (get_condition(status) or {}).get("status") in ("True", "False"):
         return Plan(status)
@@ -197,6 +208,8 @@ def plan(pr: PipelineRun, spec: PipelineSpec, taskruns: Mapping[str, dict[str, A
 
     if not taskruns and not status.get("childReferences"):
         out.pvcs = claims_for(pr)  # once, before the first TaskRun needs them
+        if needs_artifacts(spec):
+            out.pvcs.append(artifact_claim(pr, owner_reference(pr), artifact_storage))
     for task in facts.candidates():
         res = facts.resolution(task)
         if res.missing_from:  # a successful task did not produce a result this one needs
@@ -213,8 +226,10 @@ def plan(pr: PipelineRun, spec: PipelineSpec, taskruns: Mapping[str, dict[str, A
         timeout = taskrun_timeout(t, final=final, task_timeout=pt.timeout,
                                   spec_timeout=spec_timeout,
                                   default_minutes=config.defaults.default_timeout_minutes)
+        resources, uses_pvc = taskrun_resources(pr, spec, pt)
         new = build_taskruns(pr, name, pt, final=final, names=names, combos=combos,
-                             timeout=timeout)
+                             timeout=timeout, resources=resources,
+                             artifact_pvc=artifact_pvc_name(pr.name) if uses_pvc else "")
         out.create += new
         facts.add_runs(task, new)
 

@@ -10,7 +10,8 @@ controller ``ownerReference`` to the PipelineRun, so child changes wake the pare
 children go with it. Spec: ``taskRef`` or ``taskSpec``, params (a matrix combination's
 params first), ``retries``, ``timeout`` (see :mod:`~tekpy.pipelinerun.timeouts`), the
 service account and pod template of ``taskRunTemplate`` overridden by ``taskRunSpecs``,
-step/sidecar specs, compute resources,
+step/sidecar specs, compute resources, the original API's resource bindings (with the
+``from`` hand-over paths, see :mod:`~tekpy.pipelinerun.artifacts`),
 and workspaces bound from the PipelineRun's bindings (``subPath`` joined; a
 ``volumeClaimTemplate`` becomes one claim per PipelineRun, owned by it).
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 from tekpy.api import format_duration, unstructure
 from tekpy.api.types import Param, PipelineRun, PipelineTask, PipelineTaskRunSpec
+from tekpy.pipelinerun.artifacts import ARTIFACT_PVC_ANNOTATION
 from tekpy.pipelinerun.matrix import Combination, params_of
 from tekpy.pipelinerun.names import pvc_name
 
@@ -95,9 +97,13 @@ def _params(params: Sequence[Param]) -> list[dict[str, Any]]:
 
 def build_taskruns(pr: PipelineRun, pipeline_name: str, pt: PipelineTask, *, final: bool,
                    names: Sequence[str], combos: Sequence[Combination],
-                   timeout: float | None) -> list[dict[str, Any]]:
+                   timeout: float | None, resources: dict[str, Any] | None = None,
+                   artifact_pvc: str = "") -> list[dict[str, Any]]:
     """The TaskRuns of one resolved PipelineTask: one per name (``combos`` gives each
-    matrix TaskRun its extra params; empty for a plain task)."""
+    matrix TaskRun its extra params; empty for a plain task). ``resources`` is the
+    original API's TaskRun ``resources`` (see :mod:`~tekpy.pipelinerun.artifacts`) and
+    ``artifact_pvc`` the claim its ``paths`` live on (the ``tekpy.dev/artifact-pvc``
+    annotation)."""
     run_spec = _run_spec(pr, pt.name)
     # Tekton's precedence (first writer wins): taskRunSpecs metadata, then the run's labels
     # and the system labels, then an embedded spec's metadata
@@ -127,6 +133,8 @@ def build_taskruns(pr: PipelineRun, pipeline_name: str, pt: PipelineTask, *, fin
         spec["taskSpec"] = embedded
     if pt.on_error == "continue":  # the TaskRun then reports FailureIgnored
         annotations[ON_ERROR_ANNOTATION] = "continue"
+    if artifact_pvc:  # read by the Pod builder to mount the claim for the copy steps
+        annotations[ARTIFACT_PVC_ANNOTATION] = artifact_pvc
     template = pr.spec.task_run_template
     sa = (run_spec.service_account_name if run_spec and run_spec.service_account_name
           else template.service_account_name)
@@ -140,6 +148,8 @@ def build_taskruns(pr: PipelineRun, pipeline_name: str, pt: PipelineTask, *, fin
         spec["retries"] = pt.retries
     if timeout is not None:
         spec["timeout"] = format_duration(timeout)
+    if resources:
+        spec["resources"] = copy.deepcopy(resources)
     workspaces = _workspaces(pr, pt)
     if workspaces:
         spec["workspaces"] = workspaces

@@ -1,5 +1,6 @@
 """A conformance sample: Tekton's own examples (listed in the shared test data's
-``offline.txt``, steps only in busybox/bash/ubuntu/alpine images) run with ``tekpy run``,
+``offline.txt``, steps only in busybox/bash/ubuntu/alpine images, which the node agent maps
+to its busybox root or the host root) run with ``tekpy run``,
 each expected to end with ``Succeeded`` = ``True`` as in Tekton's CI. The full sweep of
 every offline example is in docs/local-mode.md."""
 

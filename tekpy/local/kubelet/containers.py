@@ -10,6 +10,7 @@ process that bubblewrap could not start ends ``terminated`` with ``ContainerCann
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -18,9 +19,10 @@ from typing import Any
 import attrs
 
 from tekpy.local.kubelet.env import container_env, expand
-from tekpy.local.kubelet.images import ImageError, ImageMap
+from tekpy.local.kubelet.images import ImageError, ImageMap, image_keys
 from tekpy.local.kubelet.logs import LogWriter, tail_text
 from tekpy.local.kubelet.objects import ConfigError, Lookup
+from tekpy.local.kubelet.probes import exec_probes, probe_until_ready
 from tekpy.local.kubelet.sandbox import ContainerSpec, bwrap_argv
 from tekpy.local.kubelet.status import ContainerRecord, now
 from tekpy.local.kubelet.volumes import HostVolume
@@ -36,6 +38,8 @@ FALLBACK_LINES = 80
 FALLBACK_BYTES = 2048
 #: Exit status reported when the sandbox could not start the command.
 CANNOT_RUN_EXIT = 128
+#: The shells' "command not found" status: often a tool missing from the mapped root.
+NOT_FOUND_EXIT = 127
 
 
 class StartFailure(Exception):
@@ -138,6 +142,11 @@ async def run_attempt(ctx: AttemptContext, pod: dict[str, Any], container: dict[
     rec.state, rec.reason, rec.message = "running", "", ""
     rec.started_at, rec.finished_at = now(), None
     rec.container_id = f"tekpy://{uid[:8]}-{rec.name}-{rec.restart_count}"
+    # set before the first "running" status, so a probed container is never seen ready early
+    rec.probing = bool(exec_probes(container))
+    probing = (asyncio.get_running_loop().create_task(probe_until_ready(
+        ctx.bwrap, ctx.images, ctx.lookup, ctx.volumes, pod, container, rec, proc,
+        ctx.on_status)) if rec.probing else None)
     ctx.on_started(proc, writer)
     ctx.on_status()
     assert proc.stdout is not None and proc.stderr is not None
@@ -156,8 +165,15 @@ async def run_attempt(ctx: AttemptContext, pod: dict[str, Any], container: dict[
     try:
         await asyncio.gather(writer.pump(proc.stdout, "stdout"), pump_err())
         rc = await proc.wait()
+        if rc == NOT_FOUND_EXIT:
+            writer.write("stderr", not_found_hint(ctx.images, container.get("image", "")))
     finally:
         writer.close()
+        if probing is not None:
+            probing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await probing
+    rec.probing = False
     rec.finished_at = now()
     if rc < 0:  # bubblewrap itself was killed
         rc = 128 - rc
@@ -172,6 +188,20 @@ async def run_attempt(ctx: AttemptContext, pod: dict[str, Any], container: dict[
             message = tail_text(writer.path, FALLBACK_LINES, FALLBACK_BYTES)
     rec.message = message
     rec.state = "terminated"
+
+
+def not_found_hint(images: ImageMap, image: str) -> bytes:
+    """The log line added when a container exits 127: which root the image ran in and
+    which --image-map key changes it (the exit status is usually a missing command)."""
+    target = images.target_for(image) or "?"
+    key = image_keys(image)[0] if image.strip() else image
+    other = "busybox" if target == "host" else "host"
+    where = {"host": "the host's root", "busybox": "the busybox-only root"}.get(
+        target, f"the root {target}")
+    return (f'tekpy kubelet: exit status 127 (command not found?): image "{image}" runs in '
+            f'{where} on this node (image map key "{key}: {target}"); if a command the '
+            f'step needs is missing there, map the image elsewhere with --image-map, e.g. '
+            f'"{key}: {other}" or "{key}: /path/to/unpacked/image"\n').encode()
 
 
 def _read_message(path: str) -> str:

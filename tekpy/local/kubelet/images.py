@@ -41,6 +41,9 @@ __all__ = [
 
 RootKind = Literal["dir", "host", "nop"]
 
+#: Marks a busybox root of the current layout (applets in /bin, /sbin, /usr/bin, /usr/sbin).
+_BUSYBOX_MARK = ".tekpy-busybox-v2"
+
 #: Applets always linked in the busybox root (plus whatever ``busybox --list`` names).
 BUSYBOX_APPLETS = (
     "sh", "ash", "echo", "true", "false", "cat", "sleep", "printf", "ls", "touch", "mkdir",
@@ -58,8 +61,11 @@ DEFAULT_MAPPING: Mapping[str, str] = {
     "tektoncd/pipeline/cmd/nop": "nop",
     "tekpy/nop": "nop",
     "nop": "nop",
+    # Alpine's userland is busybox (its shell is ash, which the host lacks); images that add
+    # tools to Alpine (alpine/git, curlimages/curl) still need the host's.
+    "alpine": "busybox",
     **{name: "host" for name in (
-        "ubuntu", "debian", "bash", "alpine", "python", "centos", "fedora", "node", "golang",
+        "ubuntu", "debian", "bash", "python", "centos", "fedora", "node", "golang",
         "alpine/git", "git", "bitnami/git", "ruby", "perl", "openjdk", "maven", "gradle",
         "curlimages/curl", "registry.access.redhat.com/ubi8/ubi-minimal", "ubi8", "ubi9",
         "ubi-minimal", "docker", "gcr.io/distroless/base", "distroless/base",
@@ -211,7 +217,7 @@ class ImageMap:
 
     def _busybox_root(self) -> Path:
         root = self.data_dir / "rootfs" / "busybox"
-        if (root / "bin" / "busybox").exists():
+        if (root / _BUSYBOX_MARK).exists():
             return root
         busybox = shutil.which("busybox") or "/bin/busybox"
         if not Path(busybox).exists() or not _is_static(busybox):
@@ -219,20 +225,27 @@ class ImageMap:
                              "busybox (apt-get install busybox-static)")
         tmp = root.with_name(f".busybox-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
-        for d in ("bin", "etc", "tmp", "root", "home"):
+        for d in ("bin", "sbin", "usr/bin", "usr/sbin", "etc", "tmp", "root", "home"):
             (tmp / d).mkdir(parents=True)
         shutil.copy2(busybox, tmp / "bin" / "busybox")
-        listed = subprocess.run([busybox, "--list"], capture_output=True, text=True,
+        # Applets where busybox (and Alpine) install them: /bin/sh, /usr/bin/env, ... so
+        # "#!/usr/bin/env ash" scripts work; plus the always-linked ones in /bin.
+        listed = subprocess.run([busybox, "--list-full"], capture_output=True, text=True,
                                 check=False, timeout=30).stdout.split()
-        for applet in sorted(set(listed) | set(BUSYBOX_APPLETS)):
-            if "/" not in applet and applet != "busybox":
-                (tmp / "bin" / applet).symlink_to("busybox")
+        paths = {p for p in listed if p.count("/") in (1, 2) and not p.startswith("/")}
+        paths |= {f"bin/{a}" for a in BUSYBOX_APPLETS}
+        for rel in sorted(paths):
+            link = tmp / rel
+            if link.parent.is_dir() and not link.exists() and link.name != "busybox":
+                link.symlink_to("/bin/busybox")
         (tmp / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n"
                                             "nobody:x:65534:65534:nobody:/home:/bin/false\n")
         (tmp / "etc" / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
-        if root.exists():  # another agent made it meanwhile
+        (tmp / _BUSYBOX_MARK).write_text("")
+        if (root / _BUSYBOX_MARK).exists():  # another agent made it meanwhile
             shutil.rmtree(tmp)
         else:
+            shutil.rmtree(root, ignore_errors=True)  # an older layout
             os.replace(tmp, root)
         return root
 

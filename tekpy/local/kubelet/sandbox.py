@@ -49,18 +49,50 @@ class ContainerSpec:
     gid: int | None = None
 
 
-def _root_entries(root: str) -> list[str]:
+def _root_entries(root: str, needs: Sequence[str] = (), *, host: bool = False) -> list[str]:
+    """Binds of the image root's top-level entries.
+
+    ``needs`` are sandbox paths that must be creatable (mount points, the working
+    directory). A read-only bind cannot take a new directory, so a directory on the way to
+    a missing path is not bound whole: it becomes a tmpfs directory holding binds of its own
+    entries (recursively), and the missing part is then created in that tmpfs, as a
+    container runtime creates a mount point in the image's writable layer.
+
+    ``/root`` (root's HOME) is an empty writable tmpfs when the image's is empty, and always
+    for the ``host`` root (``host``), whose /root is the agent user's own home."""
+    rel = [n.strip("/") for n in needs if n.strip("/")]
+    return _dir_entries(root, "", rel, top=True, host=host)
+
+
+def _dir_entries(src_dir: str, dst_dir: str, needs: list[str], *, top: bool,
+                 host: bool = False) -> list[str]:
     args: list[str] = []
-    for name in sorted(os.listdir(root)):
-        if name in _SKIP:
+    for name in sorted(os.listdir(src_dir)):
+        if top and name in _SKIP:
             continue
-        src = os.path.join(root, name)
-        dst = "/" + name
+        src = os.path.join(src_dir, name)
+        dst = f"{dst_dir}/{name}"
+        below = [n.split("/", 1)[1] for n in needs
+                 if n.split("/", 1)[0] == name and "/" in n]
         if os.path.islink(src):
             args += ["--symlink", os.readlink(src), dst]
+        elif top and name == "root" and (host or _empty_or_private(src)):
+            # HOME of root: writable, as in a container (Tekton copies credentials there)
+            args += ["--tmpfs", dst]
+        elif os.path.isdir(src) and any(not os.path.lexists(os.path.join(src, b))
+                                        for b in below):
+            args += ["--dir", dst]
+            args += _dir_entries(src, dst, below, top=False)
         elif os.path.isdir(src) or os.path.isfile(src):
             args += ["--ro-bind", src, dst]
     return args
+
+
+def _empty_or_private(path: str) -> bool:
+    try:
+        return not os.listdir(path)
+    except OSError:  # the host's /root: not readable by the agent's user
+        return True
 
 
 def _host_view(spec: ContainerSpec, path: str) -> Path | None:
@@ -91,7 +123,10 @@ def bwrap_argv(spec: ContainerSpec) -> list[str]:
     mount that names no volume)."""
     args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--hostname", spec.hostname[:63] or "pod", "--tmpfs", "/"]
-    args += _root_entries(spec.rootfs.path)
+    needs = [m.get("mountPath", "") for m in spec.mounts]
+    if spec.working_dir:
+        needs.append(spec.working_dir)
+    args += _root_entries(spec.rootfs.path, needs, host=spec.rootfs.kind == "host")
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for host_path, dst in spec.rootfs.binds:
         args += ["--ro-bind", host_path, dst]
@@ -117,6 +152,10 @@ def bwrap_argv(spec: ContainerSpec) -> list[str]:
         if where is None or not where.exists():
             args += ["--dir", spec.working_dir]
         args += ["--chdir", spec.working_dir]
+    else:
+        # the image's WORKDIR is unknown: "/" (its default), never the agent's own directory,
+        # which bubblewrap would keep when it exists in the sandbox (a host root)
+        args += ["--chdir", "/"]
     if spec.uid not in (None, 0) or spec.gid not in (None, 0):
         args += ["--unshare-user", "--uid", str(spec.uid or 0), "--gid", str(spec.gid or 0)]
     return [*args, "--", *spec.argv]

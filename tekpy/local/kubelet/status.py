@@ -43,6 +43,8 @@ class ContainerRecord:
     container_id: str = ""
     # a terminated container the worker will start again (restart policy)
     will_restart: bool = False
+    # a running container whose startup/readiness probe has not succeeded yet
+    probing: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -80,7 +82,7 @@ def container_status(rec: ContainerRecord) -> dict[str, Any]:
         if rec.message:
             w["message"] = rec.message
         state = {"waiting": w}
-    ready = rec.succeeded if rec.init else rec.state == "running"
+    ready = rec.succeeded if rec.init else rec.state == "running" and not rec.probing
     out: dict[str, Any] = {
         "name": rec.name, "image": rec.image, "imageID": "", "ready": ready,
         "restartCount": rec.restart_count, "started": rec.state == "running",
@@ -146,7 +148,7 @@ def build_status(pod: dict[str, Any], init: Sequence[ContainerRecord],
         conds.append(_condition(old, "Initialized", "False", "PodCompleted"))
     else:
         conds.append(_condition(old, "Initialized", "True"))
-    unready = [r.name for r in main if r.state != "running"]
+    unready = [r.name for r in main if r.state != "running" or r.probing]
     for ctype in ("Ready", "ContainersReady"):
         if done:
             conds.append(_condition(old, ctype, "False", "PodCompleted"))

@@ -62,7 +62,9 @@ async def setup_volumes(pod: dict[str, Any], ctx: VolumeContext) -> dict[str, Ho
     for vol in (pod.get("spec") or {}).get("volumes") or ():
         name = vol.get("name", "")
         target = base / name
-        if "emptyDir" in vol:
+        # A volume with no source is an emptyDir: kube-apiserver's defaulting makes it one,
+        # and a Pod written by a client that skipped defaulting must run the same way.
+        if "emptyDir" in vol or set(vol) <= {"name"}:
             target.mkdir(parents=True, exist_ok=True)
             os.chmod(target, 0o777)  # kube's emptyDir is world-writable
             out[name] = HostVolume(str(target))

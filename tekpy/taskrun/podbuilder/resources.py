@@ -14,6 +14,9 @@
 :func:`~tekpy.taskrun.status.derive_status` turns those step results into the original
 ``status.resourcesResult`` entries (``{key: commit|digest, value, resourceName}``). Params
 are passed as environment variables, never spliced into the script.
+
+Bindings with ``paths`` (set by the PipelineRun for resources passed with ``from``) are
+handed over through the artifact claim instead: see :mod:`~.handover`.
 """
 
 from __future__ import annotations
@@ -35,9 +38,18 @@ from tekpy.api.types import (
 )
 from tekpy.taskrun.config import PodBuilderConfig
 from tekpy.taskrun.podbuilder.errors import PodBuildError
+from tekpy.taskrun.podbuilder.handover import (
+    artifact_volume,
+    copy_in_step,
+    input_dir,
+    upload_step,
+)
 
-__all__ = ["GIT_STEP_PREFIX", "IMAGE_STEP_PREFIX", "add_resource_steps", "bound_resources",
-           "resource_values"]
+__all__ = ["ARTIFACT_PVC_ANNOTATION", "GIT_STEP_PREFIX", "IMAGE_STEP_PREFIX", "BoundResources",
+           "add_resource_steps", "bound_resources", "resource_values"]
+
+#: The TaskRun annotation naming the PipelineRun's artifact claim (set by the planner).
+ARTIFACT_PVC_ANNOTATION = "tekpy.dev/artifact-pvc"
 
 GIT_STEP_PREFIX = "git-source-"
 IMAGE_STEP_PREFIX = "image-digest-exporter-"
@@ -96,16 +108,32 @@ def _spec_of(binding: TaskResourceBinding, given: Mapping[str, Any]
     return found if isinstance(found, PipelineResourceSpec) else None
 
 
+class BoundResources(dict[str, PipelineResourceSpec]):
+    """Declared resource name -> bound PipelineResource, plus the ``from`` hand-over: the
+    bindings' ``paths`` on the artifact ``claim`` (empty outside a hand-over)."""
+
+    def __init__(self, claim: str = "") -> None:
+        super().__init__()
+        self.claim = claim
+        self.input_paths: dict[str, list[str]] = {}
+        self.output_paths: dict[str, list[str]] = {}
+
+
 def bound_resources(taskrun: TaskRun, spec: TaskSpec,
                     resources: Mapping[str, PipelineResource | PipelineResourceSpec]
-                    ) -> dict[str, PipelineResourceSpec]:
+                    ) -> BoundResources:
     """Declared resource name -> the PipelineResource bound to it (``resourceRef`` looked
-    up by name in ``resources``, or ``resourceSpec``). Raises :class:`PodBuildError`
+    up by name in ``resources``, or ``resourceSpec``), with the bindings' ``paths`` when the
+    TaskRun names an artifact claim. Raises :class:`PodBuildError`
     (``TaskRunResolutionFailed``) for an unbound required resource or an unknown ref."""
-    out: dict[str, PipelineResourceSpec] = {}
+    annotations = taskrun.metadata.get("annotations") or {}
+    out = BoundResources(str(annotations.get(ARTIFACT_PVC_ANNOTATION, "")))
     if spec.resources is None:
         return out
     run = taskrun.spec.resources
+    if out.claim and run is not None:  # paths mean nothing without the claim they live on
+        out.input_paths = {b.name: list(b.paths) for b in run.inputs if b.paths}
+        out.output_paths = {b.name: list(b.paths) for b in run.outputs if b.paths}
     bindings = {b.name: b for b in (*(run.inputs if run else ()),
                                      *(run.outputs if run else ()))}
     for decl in (*spec.resources.inputs, *spec.resources.outputs):
@@ -134,7 +162,7 @@ def _env(pairs: Mapping[str, str]) -> list[dict[str, str]]:
 
 
 def _git_step(decl: TaskResource, res: PipelineResourceSpec, image: str) -> Step:
-    dest = "/workspace/" + (decl.target_path or decl.name)
+    dest = input_dir(decl)
     env = {
         "TEKPY_GIT_DEST": dest,
         "GIT_URL": res.param("url"),
@@ -156,24 +184,49 @@ def _git_step(decl: TaskResource, res: PipelineResourceSpec, image: str) -> Step
 
 def add_resource_steps(spec: TaskSpec, bound: Mapping[str, PipelineResourceSpec],
                        config: PodBuilderConfig) -> TaskSpec:
-    """``spec`` with the steps of its bound ``git`` inputs and ``image`` outputs added."""
+    """``spec`` with the steps of its bound ``git`` inputs and ``image`` outputs added, and,
+    when ``bound`` is a :class:`BoundResources` with hand-over paths, the copy steps: an
+    input taken ``from`` another task is copied from the claim instead of fetched, and an
+    output another task takes is uploaded to it after the steps (and digest exporters)."""
     if spec.resources is None:
         return spec
+    in_paths = bound.input_paths if isinstance(bound, BoundResources) else {}
+    out_paths = bound.output_paths if isinstance(bound, BoundResources) else {}
     before: list[Step] = []
     after: list[Step] = []
+    uploads: list[Step] = []
+    inputs = {d.name: d for d in spec.resources.inputs}
     for decl in spec.resources.inputs:
         res = bound.get(decl.name)
-        if res is not None and (res.type or decl.type) == "git":
+        if res is None:
+            continue
+        if decl.name in in_paths:
+            before.append(copy_in_step(decl, in_paths[decl.name], config.shell_image))
+        elif (res.type or decl.type) == "git":
             before.append(_git_step(decl, res, config.git_image))
     for decl in spec.resources.outputs:
         res = bound.get(decl.name)
-        if res is None or (res.type or decl.type) != "image":
+        if res is None:
             continue
-        before.append(Step(name=MKDIR_STEP_PREFIX + decl.name, image=config.shell_image,
-                           command=["mkdir", "-p", f"/workspace/output/{decl.name}"]))
-        after.append(Step(name=IMAGE_STEP_PREFIX + decl.name, image=config.shell_image,
-                          env=_env({"TEKPY_RESOURCE": decl.name}), script=_DIGEST_SCRIPT,
-                          results=[StepResult(name="digest", type="string")]))
-    if not before and not after:
+        is_image = (res.type or decl.type) == "image"
+        handed = decl.name in out_paths
+        own_dir = decl.name not in inputs  # else the output is the input's directory
+        if is_image or (handed and own_dir):
+            before.append(Step(name=MKDIR_STEP_PREFIX + decl.name, image=config.shell_image,
+                               command=["mkdir", "-p", f"/workspace/output/{decl.name}"]))
+        if is_image:
+            after.append(Step(name=IMAGE_STEP_PREFIX + decl.name, image=config.shell_image,
+                              env=_env({"TEKPY_RESOURCE": decl.name}), script=_DIGEST_SCRIPT,
+                              results=[StepResult(name="digest", type="string")]))
+        if handed:
+            source = f"/workspace/output/{decl.name}" if own_dir \
+                else input_dir(inputs[decl.name])
+            uploads.append(upload_step(decl, source, out_paths[decl.name],
+                                       config.shell_image))
+    if not before and not after and not uploads:
         return spec
-    return attrs.evolve(spec, steps=[*before, *spec.steps, *after])
+    volumes = list(spec.volumes)
+    if in_paths or out_paths:
+        assert isinstance(bound, BoundResources)
+        volumes.append(artifact_volume(bound.claim))
+    return attrs.evolve(spec, steps=[*before, *spec.steps, *after, *uploads], volumes=volumes)

@@ -158,5 +158,8 @@ def test_guide_testing_snippet_runs(pytester: Any) -> None:
     )
     pytester.makeconftest(f"import sys\nsys.path.insert(0, {str(EXAMPLE.parent)!r})\n")
     pytester.makepyfile(test_guide_snippet=snippet)
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    # One server kind, whatever TEKPY_API_SERVERS the outer run uses.
+    result = pytester.runpytest_subprocess(
+        "-q", "-p", "no:cacheprovider", "--tekpy-api-servers=embedded"
+    )
     result.assert_outcomes(passed=1)

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tekpy.runtime.client import CONFIGMAPS, LEASES, Client
+from tekpy.runtime.client import CONFIGMAPS, LEASES, ApiError, Client, is_conflict
 from tekpy.runtime.leaderelection import JITTER_FACTOR
 from tekpy.testing import eventually
 
@@ -183,10 +183,19 @@ async def test_leader_that_loses_its_lease_stops_and_exits_non_zero(
     try:
         await eventually(lambda: a.leading(), timeout=30)
         # Another party takes the Lease over with a long lease: a cannot renew it.
-        lease = await client.get(LEASES, "lost-test", namespace=namespace)
-        lease["spec"]["holderIdentity"] = "intruder"
-        lease["spec"]["leaseDurationSeconds"] = 3600
-        await client.update(LEASES, lease, namespace=namespace)
+        # The leader renews concurrently, so retry the read-modify-write on a conflict.
+        for _ in range(50):
+            lease = await client.get(LEASES, "lost-test", namespace=namespace)
+            lease["spec"]["holderIdentity"] = "intruder"
+            lease["spec"]["leaseDurationSeconds"] = 3600
+            try:
+                await client.update(LEASES, lease, namespace=namespace)
+                break
+            except ApiError as exc:
+                if not is_conflict(exc):
+                    raise
+        else:
+            pytest.fail("could not take the Lease over: every update conflicted")
         code = await a.exit_code(within=20)
         assert code != 0
         assert b"leader election lost" in a.stderr
