@@ -4,21 +4,25 @@ Against the embedded API server (TLS; by default ``tekpy apiserver`` in a child 
 with ``--in-process`` in this process and event loop, which puts the server's own cost
 inside every figure), with N Pods in one namespace:
 
-- initial list: a SharedInformer from start to "synced and every initial add delivered to a
-  handler", vs kubernetes-asyncio's ``list_namespaced_pod`` (models) and our raw ``list_all``;
+- initial list: a SharedInformer (default compact cache) from start to "synced and every
+  initial add delivered to a handler", vs kubernetes-asyncio's ``list_namespaced_pod``
+  (models) and our raw ``list_all``;
 - watch stream: the N ADDED events replayed from a resourceVersion taken before the Pods were
   created, through (a) a SharedInformer (decode, transform, index, buffered handler
-  dispatch), (b) a raw ``Client.watch`` loop that only counts events, and (c)
+  dispatch; default compact cache, and plain dicts with ``compact=False``), (b) a raw
+  ``Client.watch`` loop that only counts events, and (c)
   kubernetes-asyncio's ``Watch`` deserialising into V1Pod models (the usual Python approach);
 - memory: bytes held by the informer's cache per Pod (objects, keys and indexes, every
-  Python object counted once), with dicts and with ``compact=True``, vs the Pod's compact
-  JSON size.
+  Python object counted once, the compact cache's decoded objects included), compact
+  (default) and dicts, vs the Pod's compact JSON size.
 
 In-process, the server's own objects are moved out of the cyclic GC's reach
 (``gc.freeze()``) before measuring: in a deployment the server is another process, and its
 heap would otherwise make every full collection in the client slower.
 
-    .venv/bin/python benchmarks/runtime_informer.py [--pods 2000] [--repeat 3] [--in-process]
+    .venv/bin/python benchmarks/runtime_informer.py [--pods 10000] [--repeat 2] [--in-process]
+
+About a minute with the defaults on an idle 2-core machine.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import sys
 import time
 from typing import Any
@@ -108,7 +113,7 @@ class ReplayListerWatcher(ResourceListerWatcher):
         return {"items": [], "metadata": {"resourceVersion": self.rv}}
 
 
-async def informer_run(lw: Any, n: int, compact: bool = False) -> tuple[float, SharedInformer]:
+async def informer_run(lw: Any, n: int, compact: bool = True) -> tuple[float, SharedInformer]:
     inf = SharedInformer(lw, compact=compact)
     counter = Counter(n)
     inf.add_event_handler(counter)
@@ -184,7 +189,7 @@ async def cache_bytes(client: Client, n: int, compact: bool) -> tuple[float, flo
     lw = ResourceListerWatcher(client, PODS, namespace=NS)
     _, inf = await informer_run(lw, n, compact)
     store = inf.store
-    held = deep_size([store._items, store._indices])
+    held = deep_size([store._items, store._indices, getattr(store, "_decoded", None)])
     json_bytes = sum(len(orjson.dumps(o)) for o in store.list())
     return held / n, json_bytes / n
 
@@ -218,7 +223,7 @@ class ServerProcess:
             await self.proc.wait()
 
 
-async def main(n: int, repeat: int, in_process: bool) -> None:
+async def main(n: int, repeat: int, in_process: bool, budget: float) -> None:
     srv: Any = EmbeddedApiServer(tls=True) if in_process else ServerProcess()
     await srv.start()
     try:
@@ -245,7 +250,14 @@ async def main(n: int, repeat: int, in_process: bool) -> None:
 
         # Best of --repeat runs: the machine is shared and noisy; the minimum is the most
         # reproducible estimate of each path's own cost.
+        # Rounds after the first are skipped once --budget seconds have gone (a loaded
+        # machine), which keeps the whole run within about two minutes.
+        t0 = time.perf_counter()
+        rounds = 0
         for r in range(repeat):
+            if r and time.perf_counter() - t0 > budget:
+                break
+            rounds += 1
             start = time.perf_counter()
             await client.list_all(PODS, namespace=NS, resource_version="0")
             keep("raw_list", time.perf_counter() - start)
@@ -276,31 +288,34 @@ async def main(n: int, repeat: int, in_process: bool) -> None:
         return f"{n / s:>10,.0f}/s"
 
     where = "in this process" if in_process else "in a child process"
-    print(f"pods: {n}, best of {repeat}, server {where}")
+    print(f"pods: {n}, best of {rounds}, server {where}")
     print("initial list (objects/s)")
     print(f"  tekpy informer (list + cache + handler) {rate(inf_list)}")
     print(f"  tekpy Client.list_all (raw dicts)       {rate(raw_list)}")
     print(f"  kubernetes-asyncio list (V1Pod models)  {rate(k_list)}")
     print(f"  informer / kubernetes-asyncio           {k_list / inf_list:>10.1f}x")
     print("watch stream (events/s)")
-    print(f"  tekpy informer                          {rate(inf_w)}")
-    print(f"  tekpy informer, compact cache           {rate(inf_wc)}")
+    print(f"  tekpy informer (compact cache, default) {rate(inf_wc)}")
+    print(f"  tekpy informer, dict cache              {rate(inf_w)}")
     print(f"  tekpy raw Client.watch loop             {rate(raw_w)}")
     print(f"  kubernetes-asyncio Watch (V1Pod models) {rate(k_watch)}")
-    print(f"  informer / raw watch loop               {raw_w / inf_w:>10.2f}x")
-    print(f"  informer / kubernetes-asyncio Watch     {k_watch / inf_w:>10.1f}x")
+    print(f"  informer / raw watch loop               {raw_w / inf_wc:>10.2f}x")
+    print(f"  informer / kubernetes-asyncio Watch     {k_watch / inf_wc:>10.1f}x")
+    print(f"  dict informer / kubernetes-asyncio      {k_watch / inf_w:>10.1f}x")
     print("memory")
     print(f"  compact JSON per Pod {json_pod:,.0f} bytes")
-    print(f"  dict cache per Pod   {per_pod:,.0f} bytes ({per_pod / json_pod:.2f}x)")
     print(f"  compact cache per Pod {per_pod_c:,.0f} bytes ({per_pod_c / json_pod:.2f}x)")
+    print(f"  dict cache per Pod    {per_pod:,.0f} bytes ({per_pod / json_pod:.2f}x)")
+    print(f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pods", type=int, default=2000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--pods", type=int, default=10000)
+    ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument(
         "--in-process", action="store_true", help="serve from this process and event loop"
     )
+    ap.add_argument("--budget", type=float, default=45.0, help="seconds before skipping rounds")
     args = ap.parse_args()
-    asyncio.run(main(args.pods, args.repeat, args.in_process))
+    asyncio.run(main(args.pods, args.repeat, args.in_process, args.budget))

@@ -18,7 +18,12 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from tekpy.api.errors import ErrorList
-from tekpy.api.substitution import Replacements, param_replacements, substitute
+from tekpy.api.substitution import (
+    Replacements,
+    add_legacy_param_aliases,
+    param_replacements,
+    substitute,
+)
 from tekpy.api.types import Param, ParamSpec, Sidecar, Step, TaskSpec, WorkspaceBinding
 from tekpy.api.variables import (
     step_dir_name,
@@ -49,6 +54,7 @@ def task_run_replacements(
     """The replacements shared by every container of the TaskRun's Pod."""
     given = {p.name: p.value for p in params}
     r = param_replacements(spec.params if param_specs is None else param_specs, given)
+    add_legacy_param_aliases(r)
     r.update(task_run_context(name=name, namespace=namespace, uid=uid, task_name=task_name,
                               retry_count=retry_count))
     r.update(workspace_variables(spec.workspaces, {b.name: b for b in bindings}, volume_names))

@@ -4,7 +4,8 @@ Mirrors Tekton's PipelineRun substitution: in each PipelineTask the ``params`` (
 expansion), ``matrix`` params, ``displayName`` (not for matrixed tasks), workspace
 ``subPath``, ``when`` expressions, ``taskRef.name``/``params`` and ``onError`` are
 substituted; an embedded ``taskSpec`` receives the Pipeline's params (propagation), where a
-param the PipelineTask passes under the same name wins.
+param the PipelineTask passes under the same name wins (for an object, key by key: keys only
+the Pipeline's value has keep it).
 
 Everything the PipelineRun knows at one moment is substituted in one pass; references not
 yet resolvable (results of tasks that have not run) stay for a later call.
@@ -50,10 +51,17 @@ def _propagated(pt: PipelineTask, r: Replacements) -> Replacements:
     for p in pt.params:
         key = f"params.{p.name}"
         if key in out.strings or key in out.arrays or key in out.objects:
+            pipeline_object = out.objects.get(key)
             out.strings.pop(key, None)
             out.arrays.pop(key, None)
             out.objects.pop(key, None)
             out.add(key, p.value)
+            if pipeline_object is not None:
+                # Tekton replaces the whole object but only the keys the task gives: a key
+                # only the Pipeline's object has still resolves to the Pipeline's value
+                for k, v in pipeline_object.items():
+                    if k not in p.value.object:
+                        out.strings[f"{key}.{k}"] = v
     return out
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "LIST_FIELDS",
     "OWN_PREFIXES",
     "Replacements",
+    "add_legacy_param_aliases",
     "go_json",
     "is_runtime_reference",
     "is_step_artifact_reference",
@@ -269,6 +270,22 @@ def param_replacements(specs: Sequence[ParamSpec], given: Mapping[str, ParamValu
         if name not in declared:
             # propagated params (Tekton passes undeclared run params down to inline specs)
             r.add(f"{prefix}.{name}", value)
+    return r
+
+
+def add_legacy_param_aliases(r: Replacements) -> Replacements:
+    """Let a TaskRun's params also answer ``$(inputs.params.<name>)`` (``[i]``/``[*]`` too).
+
+    Tekton keeps the original API's ``inputs.params`` spelling among its TaskRun param
+    patterns whatever the Task's API version; the individual keys of object params get no
+    such alias there, so none here. Returns ``r``.
+    """
+    for key, value in list(r.strings.items()):
+        if key.startswith("params."):
+            r.strings[f"inputs.{key}"] = value
+    for key, arr in list(r.arrays.items()):
+        if key.startswith("params."):
+            r.arrays[f"inputs.{key}"] = list(arr)
     return r
 
 

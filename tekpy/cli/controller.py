@@ -17,6 +17,8 @@ import logging
 import sys
 from typing import Any
 
+from tekpy.cli.tekton_flags import add_tekton_config_flags, tekton_config_maps
+
 __all__ = ["add_parser", "build_options", "run_controller"]
 
 log = logging.getLogger("tekpy.cli.controller")
@@ -52,28 +54,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--shell-image", default="busybox", metavar="IMG",
                    help="image with a POSIX shell for the script and working-dir init "
                         "containers")
-    p.add_argument("--enable-api-fields", choices=("stable", "beta", "alpha"), default=None,
-                   help="Tekton's feature gate (default: beta, as in Tekton)")
-    p.add_argument("--feature-flag", dest="feature_flags", action="append", default=[],
-                   metavar="KEY=VALUE",
-                   help="any key of Tekton's feature-flags ConfigMap; repeatable")
-    p.add_argument("--config-default", dest="config_defaults", action="append", default=[],
-                   metavar="KEY=VALUE",
-                   help="any key of Tekton's config-defaults ConfigMap; repeatable")
+    add_tekton_config_flags(p)
     p.add_argument("--log-level", default="info",
                    choices=("debug", "info", "warning", "error"))
     p.set_defaults(func=run_controller)
     return p
-
-
-def _pairs(items: list[str], what: str) -> dict[str, str]:
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"{what} {item!r} is not KEY=VALUE")
-        out[key.strip()] = value.strip()
-    return out
 
 
 def build_options(args: argparse.Namespace) -> Any:
@@ -82,10 +67,7 @@ def build_options(args: argparse.Namespace) -> Any:
     from tekpy.api import Config
     from tekpy.taskrun.reconciler import ReconcilerOptions
 
-    flags = _pairs(args.feature_flags, "--feature-flag")
-    if args.enable_api_fields:
-        flags["enable-api-fields"] = args.enable_api_fields
-    config = Config.from_maps(_pairs(args.config_defaults, "--config-default"), flags)
+    config = Config.from_maps(*tekton_config_maps(args))
     if args.threads_per_controller < 1:
         raise ValueError("--threads-per-controller must be at least 1")
     return ReconcilerOptions(config=config, entrypoint_image=args.entrypoint_image,

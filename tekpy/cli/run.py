@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tekpy.cli.tekton_flags import add_tekton_config_flags, tekton_config_maps
+
 __all__ = ["add_parser", "run_command"]
 
 
@@ -33,14 +35,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("-n", "--namespace", default=None, metavar="NS",
                    help="namespace of objects that name none (default: the kubeconfig's, "
                         "else 'default')")
-    p.add_argument("--enable-api-fields", choices=("stable", "beta", "alpha"), default=None,
-                   help="Tekton's feature gate (default: beta, as in Tekton)")
-    p.add_argument("--feature-flag", dest="feature_flags", action="append", default=[],
-                   metavar="KEY=VALUE",
-                   help="any key of Tekton's feature-flags ConfigMap; repeatable")
-    p.add_argument("--config-default", dest="config_defaults", action="append", default=[],
-                   metavar="KEY=VALUE",
-                   help="any key of Tekton's config-defaults ConfigMap; repeatable")
+    add_tekton_config_flags(p)
     p.add_argument("--image-map", default=None, metavar="FILE",
                    help="local mode: image to root file system mapping, as `tekpy kubelet`")
     p.add_argument("--data-dir", default=None, metavar="DIR",
@@ -53,16 +48,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="level of the in-process components' logs (stderr)")
     p.set_defaults(func=run_command)
     return p
-
-
-def _pairs(items: list[str], what: str) -> dict[str, str]:
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"{what} {item!r} is not KEY=VALUE")
-        out[key.strip()] = value.strip()
-    return out
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -78,15 +63,13 @@ def run_command(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
     try:
-        flags = _pairs(args.feature_flags, "--feature-flag")
-        if args.enable_api_fields:
-            flags["enable-api-fields"] = args.enable_api_fields
+        defaults, flags = tekton_config_maps(args)
         timeout = parse_duration(args.timeout) if args.timeout else None
         if timeout is not None and timeout <= 0:
             raise ValueError("--timeout must be positive")
         opts = RunOptions(
             files=args.files, output=args.output, timeout=timeout, kubeconfig=args.kubeconfig,
-            feature_flags=flags, config_defaults=_pairs(args.config_defaults, "--config-default"),
+            feature_flags=flags, config_defaults=defaults,
             image_map=args.image_map, namespace=args.namespace,
             data_dir=Path(args.data_dir) if args.data_dir else None,
             entrypoint_build=Path(args.entrypoint_build) if args.entrypoint_build else None,

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from tekpy.cli.tekton_flags import add_tekton_config_flags, tekton_config_maps
+
 __all__ = ["add_parser", "run_validate", "validate_files"]
 
 
@@ -27,26 +29,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("-f", "--filename", dest="files", action="append", required=True,
                    metavar="FILE", help="a YAML/JSON file ('-' for stdin); repeatable")
-    p.add_argument("--enable-api-fields", choices=("stable", "beta", "alpha"), default=None,
-                   help="Tekton's feature gate (default: beta, as in Tekton)")
-    p.add_argument("--feature-flag", dest="feature_flags", action="append", default=[],
-                   metavar="KEY=VALUE",
-                   help="any key of Tekton's feature-flags ConfigMap; repeatable")
-    p.add_argument("--config-default", dest="config_defaults", action="append", default=[],
-                   metavar="KEY=VALUE",
-                   help="any key of Tekton's config-defaults ConfigMap; repeatable")
+    add_tekton_config_flags(p)
     p.set_defaults(func=run_validate)
     return p
-
-
-def _pairs(items: list[str], what: str) -> dict[str, str]:
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"{what} {item!r} is not KEY=VALUE")
-        out[key.strip()] = value.strip()
-    return out
 
 
 def validate_files(files: list[str], feature_flags: dict[str, str],
@@ -84,10 +69,7 @@ def run_validate(args: argparse.Namespace) -> int:
     from tekpy.api import ConfigError
 
     try:
-        flags = _pairs(args.feature_flags, "--feature-flag")
-        defaults = _pairs(args.config_defaults, "--config-default")
-        if args.enable_api_fields:
-            flags["enable-api-fields"] = args.enable_api_fields
+        defaults, flags = tekton_config_maps(args)
         problems = validate_files(args.files, flags, defaults)
     except (ValueError, ConfigError) as exc:
         print(f"tekpy validate: {exc}", file=sys.stderr)

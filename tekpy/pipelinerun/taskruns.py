@@ -12,7 +12,8 @@ params first), ``retries``, ``timeout`` (see :mod:`~tekpy.pipelinerun.timeouts`)
 service account and pod template of ``taskRunTemplate`` overridden by ``taskRunSpecs``,
 step/sidecar specs, compute resources, the original API's resource bindings (with the
 ``from`` hand-over paths, see :mod:`~tekpy.pipelinerun.artifacts`),
-and workspaces bound from the PipelineRun's bindings (``subPath`` joined; a
+and workspaces bound from the PipelineRun's bindings (an embedded ``taskSpec`` also gets the
+workspaces its containers use, see :mod:`~tekpy.pipelinerun.propagation`; ``subPath`` joined; a
 ``volumeClaimTemplate`` becomes one claim per PipelineRun, owned by it).
 """
 
@@ -24,10 +25,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from tekpy.api import format_duration, unstructure
-from tekpy.api.types import Param, PipelineRun, PipelineTask, PipelineTaskRunSpec
+from tekpy.api.types import (
+    Param,
+    PipelineRun,
+    PipelineTask,
+    PipelineTaskRunSpec,
+    WorkspacePipelineTaskBinding,
+)
 from tekpy.pipelinerun.artifacts import ARTIFACT_PVC_ANNOTATION
 from tekpy.pipelinerun.matrix import Combination, params_of
 from tekpy.pipelinerun.names import pvc_name
+from tekpy.pipelinerun.propagation import workspaces_used
 
 __all__ = ["LABELS", "build_taskruns", "claims_for", "owner_reference"]
 
@@ -54,10 +62,22 @@ def _run_spec(pr: PipelineRun, task: str) -> PipelineTaskRunSpec | None:
     return None
 
 
+def _task_workspaces(pt: PipelineTask) -> list[WorkspacePipelineTaskBinding]:
+    """The PipelineTask's workspaces plus, for an embedded ``taskSpec``, those its
+    containers use under the same name (Tekton propagates them from the PipelineRun)."""
+    listed = list(pt.workspaces)
+    if pt.task_spec is None or pt.task_spec.spec is not None:  # custom tasks: no steps
+        return listed
+    have = {w.name for w in listed}
+    listed += [WorkspacePipelineTaskBinding(name=n)
+               for n in workspaces_used(pt.task_spec) if n not in have]
+    return listed
+
+
 def _workspaces(pr: PipelineRun, pt: PipelineTask) -> list[dict[str, Any]]:
     bindings = {b.name: b for b in pr.spec.workspaces}
     out = []
-    for w in pt.workspaces:
+    for w in _task_workspaces(pt):
         b = bindings.get(w.workspace or w.name)
         if b is None:
             continue  # an optional workspace the run does not bind

@@ -10,7 +10,8 @@ Building the Pod
     (TaskRun + resolved TaskSpec + :class:`PodBuilderConfig` (with :class:`ImageCommand`
     entries for images whose steps set no command) [+ ServiceAccount and its
     Secrets] -> :class:`BuiltPod`: the Pod dict and the PersistentVolumeClaims to create
-    first; :data:`DEFAULT_ENTRYPOINT_IMAGE` when none is configured). Invalid input raises
+    first; :data:`DEFAULT_ENTRYPOINT_IMAGE` when none is configured;
+    :data:`DEFAULT_IMAGE_COMMANDS` the commands of official shell images). Invalid input raises
     :class:`PodBuildError` (``.reason``, ``.message``).
     :func:`pod_name` gives the Pod's deterministic name for an attempt.
     :func:`inline_step_actions` (TaskSpec + TaskRun + the fetched StepActions -> TaskSpec
@@ -34,7 +35,12 @@ Stability: every name in ``__all__`` is the package's stable interface (the reco
 other shells import only these); submodules are internal and may change.
 """
 
-from tekpy.taskrun.config import DEFAULT_ENTRYPOINT_IMAGE, ImageCommand, PodBuilderConfig
+from tekpy.taskrun.config import (
+    DEFAULT_ENTRYPOINT_IMAGE,
+    DEFAULT_IMAGE_COMMANDS,
+    ImageCommand,
+    PodBuilderConfig,
+)
 from tekpy.taskrun.names import SIDECAR_PREFIX, STEP_PREFIX, pod_name
 from tekpy.taskrun.podbuilder import BuiltPod, PodBuildError, build_pod
 from tekpy.taskrun.podbuilder.volumes import (
@@ -72,6 +78,7 @@ __all__ = [
     "CANCEL_ANNOTATION",
     "CANCEL_VALUE",
     "DEFAULT_ENTRYPOINT_IMAGE",
+    "DEFAULT_IMAGE_COMMANDS",
     "READY_ANNOTATION",
     "READY_VALUE",
     "SIDECAR_PREFIX",

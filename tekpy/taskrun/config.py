@@ -9,7 +9,14 @@ import attrs
 
 from tekpy.api.config import Defaults, FeatureFlags
 
-__all__ = ["DEFAULT_ENTRYPOINT_IMAGE", "ENTRYPOINT_PATH", "ImageCommand", "PodBuilderConfig"]
+__all__ = [
+    "DEFAULT_ENTRYPOINT_IMAGE",
+    "DEFAULT_IMAGE_COMMANDS",
+    "ENTRYPOINT_PATH",
+    "ImageCommand",
+    "PodBuilderConfig",
+    "find_image_command",
+]
 
 try:
     # the image tekpy ships, with the executable where Tekton's ko-built image has it
@@ -40,13 +47,52 @@ class ImageCommand:
         return [*self.entrypoint, *self.cmd]
 
 
+# Official images whose configs set no ENTRYPOINT, only a shell as CMD (Docker Hub's
+# busybox, alpine and ubuntu): what the controller uses unless told otherwise. Images with an
+# ENTRYPOINT script (bash's docker-entrypoint.sh) are left out: a local root file system
+# standing in for them has no such script.
+DEFAULT_IMAGE_COMMANDS: Mapping[str, ImageCommand] = {
+    "busybox": ImageCommand((), ("sh",)),
+    "alpine": ImageCommand((), ("/bin/sh",)),
+    "ubuntu": ImageCommand((), ("/bin/bash",)),
+}
+
+
+def _image_keys(image: str) -> list[str]:
+    """``image`` as written, then without tag/digest, then also without registry host and
+    ``library/`` (``mirror.gcr.io/library/busybox@sha256:..`` -> ``busybox``)."""
+    keys = [image]
+    repo = image.split("@", 1)[0]
+    last = repo.rfind("/")
+    colon = repo.rfind(":")
+    if colon > last:
+        repo = repo[:colon]
+    keys.append(repo)
+    first, sep, rest = repo.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        repo = rest
+    keys.append(repo.removeprefix("library/"))
+    return keys
+
+
+def find_image_command(commands: Mapping[str, ImageCommand], image: str
+                       ) -> ImageCommand | None:
+    """The entry of ``commands`` for ``image``: the exact reference first, then the
+    repository without tag or digest, then without registry host and ``library/``."""
+    for key in _image_keys(image):
+        if key in commands:
+            return commands[key]
+    return None
+
+
 @attrs.frozen
 class PodBuilderConfig:
     """Images, feature flags and defaults the Pod builder reads.
 
-    ``image_commands`` maps an image reference (exactly as written in the step) to its
-    :class:`ImageCommand`. tekpy cannot query a registry, so a step that sets neither
-    ``command`` nor ``script`` needs its image listed here; otherwise building the Pod fails
+    ``image_commands`` maps an image reference to its :class:`ImageCommand` (see
+    :func:`find_image_command` for how a step's image finds its entry). tekpy cannot query
+    a registry, so a step that sets neither ``command`` nor ``script`` needs its image
+    listed here; otherwise building the Pod fails
     with a ``TaskRunValidationFailed`` error that says so.
     """
 

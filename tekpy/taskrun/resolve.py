@@ -18,7 +18,7 @@ import orjson
 
 from tekpy.api.converter import unstructure
 from tekpy.api.errors import ErrorList
-from tekpy.api.substitution import param_replacements, substitute
+from tekpy.api.substitution import add_legacy_param_aliases, param_replacements, substitute
 from tekpy.api.types import (
     ParamValue,
     PipelineResource,
@@ -87,7 +87,7 @@ def resolve_task_spec(taskrun: TaskRun, spec: TaskSpec, *, task_name: str = "",
     if not task_name and taskrun.spec.task_ref is not None:
         task_name = taskrun.spec.task_ref.name
     given: dict[str, ParamValue] = {p.name: p.value for p in taskrun.spec.params}
-    r = param_replacements(spec.params, given)
+    r = add_legacy_param_aliases(param_replacements(spec.params, given))
     r.update(task_run_context(name=str(meta.get("name", "")),
                               namespace=str(meta.get("namespace", "")),
                               uid=str(meta.get("uid", "")), task_name=task_name,

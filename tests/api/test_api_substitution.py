@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -197,6 +198,49 @@ spec:
     assert out.params == spec.params
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # Tekton keeps the v1alpha1 ``inputs.params`` spelling for TaskRuns (apply.go)
+    ("$(inputs.params.a) + $(inputs.params.b)", "3 + 4"),
+    ("$(inputs.params.list[1])", "y"),
+    ("$(params.list[0]) $(inputs.params.list[0])", "x x"),
+    # object keys have no legacy alias in Tekton: the reference stays as written
+    ("$(params.obj.k)/$(inputs.params.obj.k)", "v/$(inputs.params.obj.k)"),
+    ("$(outputs.params.a)", "$(outputs.params.a)"),
+])
+def test_task_run_params_also_answer_the_inputs_spelling(text: str, expected: str) -> None:
+    from tekpy.api.apply import task_run_replacements
+    from tekpy.api.types import Param
+
+    spec = TaskSpec(params=[ParamSpec(name="a"), ParamSpec(name="b", default=ParamValue.of("4")),
+                            ParamSpec(name="list", type="array"),
+                            ParamSpec(name="obj", type="object")])
+    r = task_run_replacements(
+        spec, params=[Param("a", ParamValue.of("3")), Param("list", ParamValue.of(["x", "y"])),
+                      Param("obj", ParamValue.of({"k": "v"}))],
+        name="r", namespace="ns", uid="1", task_name="t")
+    assert r.apply(text) == expected
+
+
+def test_inputs_spelling_of_an_array_expands_whole_elements() -> None:
+    from tekpy.api.apply import apply_task_run, task_run_replacements
+    from tekpy.api.types import Param
+
+    (doc,) = parse_documents("""
+apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: t}
+spec:
+  params: [{name: flags, type: array}]
+  steps: [{image: alpine, command: [run, "$(inputs.params.flags[*])"]}]
+""")
+    spec = doc.obj.spec
+    r = task_run_replacements(spec, params=[Param("flags", ParamValue.of(["-a", "-b"]))],
+                              name="r", namespace="ns", uid="1", task_name="t")
+    out, errors = apply_task_run(spec, r)
+    assert not errors
+    assert out.steps[0].command == ["run", "-a", "-b"]
+
+
 def test_pipeline_params_propagate_with_task_scope_precedence() -> None:
     from tekpy.api.apply_pipeline import apply_pipeline_spec, pipeline_run_replacements
     from tekpy.api.types import Param, WorkspaceBinding
@@ -235,6 +279,31 @@ spec:
     assert a.task_spec.steps[0].script == "echo hi 0"
     assert b.task_spec.steps[0].script == "echo own 2"
     assert b.params[1].value.string == "$(tasks.a.results.out)"  # resolved later
+
+
+@pytest.mark.parametrize(("task_value", "script"), [
+    # Tekton: the task's keys win, a key only the Pipeline's object has keeps its value
+    ({"url": "xyz", "branch": "main"}, "xyz sha123 main"),
+    ({"url": "xyz", "commit": "c2", "branch": "b"}, "xyz c2 b"),
+    # a task value that is not an object gives no keys: the Pipeline's keys still resolve
+    ("plain", "abc sha123 $(params.repo.branch)"),
+])
+def test_object_param_propagates_key_by_key(task_value: object, script: str) -> None:
+    from tekpy.api.apply_pipeline import apply_pipeline_task
+    from tekpy.api.types import Param, PipelineTask
+
+    pt = structure({"name": "t", "params": [{"name": "repo", "value": task_value}],
+                    "taskSpec": {"steps": [{"image": "i", "script":
+                        "$(params.repo.url) $(params.repo.commit) $(params.repo.branch)"}]}},
+                   PipelineTask)
+    r = param_replacements([ParamSpec(name="repo", type="object")],
+                           {"repo": ParamValue.of({"url": "abc", "commit": "sha123"})})
+    assert r.objects  # the Pipeline's value is an object
+    new, errors = apply_pipeline_task(pt, r)
+    assert not errors
+    assert new.task_spec is not None
+    assert new.task_spec.steps[0].script == script
+    assert [Param("repo", ParamValue.of(task_value))] == new.params
 
 
 def test_whole_array_and_object_references_become_values() -> None:

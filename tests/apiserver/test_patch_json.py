@@ -164,7 +164,8 @@ def test_malformed_patch_is_bad_request() -> None:
         json_patch({}, {"op": "add"})
     assert exc.value.code == 400
     assert (
-        exc.value.message == "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
+        exc.value.message == "error decoding patch: json: cannot unmarshal object into Go value "
+        "of type []handlers.jsonPatchOp"
     )
     with pytest.raises(PatchError) as exc:
         json_patch({}, [{"op": "test", "path": "", "value": {}}] * 10001)

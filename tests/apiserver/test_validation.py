@@ -151,12 +151,12 @@ META_CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
         },
         {},
         [
-            "metadata.ownerReferences[0].apiVersion: Required value: must not be empty",
-            "metadata.ownerReferences[0].kind: Required value: must not be empty",
-            "metadata.ownerReferences[0].name: Required value: must not be empty",
-            "metadata.ownerReferences[0].uid: Required value: must not be empty",
-            'metadata.ownerReferences[1].apiVersion: Invalid value: "a/b/c": '
-            "must be <group>/<version> or <version>",
+            'metadata.ownerReferences.apiVersion: Invalid value: "": version must not be empty',
+            'metadata.ownerReferences.kind: Invalid value: "": must not be empty',
+            'metadata.ownerReferences.name: Invalid value: "": must not be empty',
+            'metadata.ownerReferences.uid: Invalid value: "": must not be empty',
+            'metadata.ownerReferences.apiVersion: Invalid value: "a/b/c": '
+            "version must not be empty",
             'metadata.ownerReferences[2]: Invalid value: {"apiVersion":"v1","kind":"Event",'
             '"name":"e","uid":"u"}: /v1, Kind=Event is disallowed from being an owner',
         ],

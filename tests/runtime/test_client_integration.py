@@ -27,6 +27,7 @@ from tekpy.runtime.client import (
 )
 from tekpy.runtime.clock import FakeClock
 from tekpy.runtime.metrics.registry import REGISTRY
+from tekpy.testing import eventually
 
 
 def cm(name: str, ns: str, **data: str) -> dict[str, Any]:
@@ -95,9 +96,18 @@ async def test_crud_round_trip(client: Client, namespace: str) -> None:
         grace_period_seconds=0,
         preconditions={"uid": created["metadata"]["uid"]},
     )
-    with pytest.raises(ApiError) as e:
-        await client.get(CONFIGMAPS, "a", namespace=namespace)
-    assert is_not_found(e.value) and e.value.details and e.value.details["name"] == "a"
+    # Foreground deletion goes through the garbage collector (a foregroundDeletion finalizer
+    # on kube-apiserver), so the object may linger for a moment.
+    async def gone() -> ApiError | None:
+        try:
+            await client.get(CONFIGMAPS, "a", namespace=namespace)
+        except ApiError as exc:
+            return exc
+        return None
+
+    err = await eventually(gone, timeout=30)
+    assert err is not None and is_not_found(err)
+    assert err.details and err.details["name"] == "a"
 
 
 async def test_status_subresource_and_apply(client: Client, namespace: str) -> None:

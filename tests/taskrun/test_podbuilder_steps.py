@@ -286,3 +286,41 @@ def test_variables_resolved_before_building() -> None:
         "/tekton/steps/step-first/results/sr", "/tekton/steps/step-first/exitCode",
         "/tekton/creds", "$(params.nope)"]
     assert [e.message for e in errors] == ['non-existent variable in "$(params.nope)"']
+
+
+@pytest.mark.parametrize(("image", "found"), [
+    ("busybox", "bare"),
+    ("busybox:1.36", "bare"),
+    ("mirror.gcr.io/busybox@sha256:" + "a" * 64, "bare"),
+    ("docker.io/library/busybox:1.36@sha256:" + "b" * 64, "bare"),
+    ("localhost:5000/busybox", "bare"),
+    ("quay.io/acme/busybox", None),  # another owner's repository is another image
+    ("acme/busybox", None),
+    ("busybox-extra", None),
+    ("registry.example.com:5000/tools/x:1", "with-registry"),
+    ("registry.example.com:5000/tools/x:1@sha256:" + "c" * 64, "with-registry"),
+    ("exact:tag", "exact"),
+])
+def test_image_commands_match_without_tag_digest_or_registry(image: str,
+                                                             found: str | None) -> None:
+    from tekpy.taskrun.config import find_image_command
+
+    commands = {"busybox": ImageCommand((), ("bare",)),
+                "registry.example.com:5000/tools/x": ImageCommand((), ("with-registry",)),
+                "exact:tag": ImageCommand((), ("exact",)), "exact": ImageCommand((), ("no",))}
+    got = find_image_command(commands, image)
+    assert (got.cmd[0] if got is not None else None) == found
+
+
+def test_the_controller_knows_official_shell_images_by_default() -> None:
+    from tekpy.taskrun.reconciler.options import ReconcilerOptions
+
+    cfg = ReconcilerOptions().pod_builder_config()
+    step = {"image": "mirror.gcr.io/busybox@sha256:" + "d" * 64, "args": ["-c", "ls"]}
+    args = container(pod_for({"taskSpec": {"steps": [step]}}, cfg).pod,
+                     "step-unnamed-0")["args"]
+    assert args[args.index("-entrypoint") + 1] == "sh"
+    assert args[args.index("--") + 1:] == ["-c", "ls"]
+    # an image whose ENTRYPOINT is a script is not guessed
+    with pytest.raises(PodBuildError, match="has no command or script"):
+        pod_for({"taskSpec": {"steps": [{"image": "mirror.gcr.io/bash", "args": ["x"]}]}}, cfg)

@@ -86,6 +86,18 @@ async def test_missing_task_fails_and_stays_failed(env: Any) -> None:
     await _no_pod(env, "orphan-pod")
 
 
+async def test_task_ref_kind_other_than_cluster_task_reads_a_task(env: Any) -> None:
+    ns = env.namespace
+    await create(env.client, ns, task("lower", {"steps": [STEP]}),
+                 taskrun("by-kind", {"taskRef": {"name": "lower", "kind": "task"}}),
+                 taskrun("cluster", {"taskRef": {"name": "lower", "kind": "ClusterTask"}}))
+    pod = await env.kubelet.wait_pod("by-kind-pod")
+    assert [c["name"] for c in pod["spec"]["containers"]] == ["step-run"]
+    bad = await wait_condition(env.client, ns, "cluster", "False", "TaskRunResolutionFailed")
+    assert "kind ClusterTask is not supported by tekpy" in condition(bad)["message"]
+    await _no_pod(env, "cluster-pod")
+
+
 async def test_cluster_resolver_reads_another_namespace(env: Any) -> None:
     other = f"{env.namespace}-lib"
     await env.client.create(NAMESPACES, {"apiVersion": "v1", "kind": "Namespace",

@@ -5,9 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from .crds import crd_status
+from .fielderrors import ErrorType, FieldError
 from .registry import ResourceInfo
 
-__all__ = ["default_pod", "normalize_pod_status", "prepare_create"]
+__all__ = ["default_pod", "drop_empty", "immutable_errors", "normalize_pod_status",
+           "prepare_create"]
+
+_IMMUTABLE_MSG = "field is immutable when `immutable` is set"
+# the content fields frozen by `immutable: true`, in the order kube checks them
+_FROZEN = {"/configmaps": ("data", "binaryData"), "/secrets": ("data",)}
+
+# ObjectMeta fields tagged omitempty: kube decodes into Go structs and re-encodes, so an empty
+# map or list sent by a client is not stored (custom resources too: their metadata is typed)
+_EMPTY_META = ("labels", "annotations", "finalizers", "ownerReferences", "managedFields")
+# top-level omitempty maps of the built-in kinds whose bodies are otherwise free-form
+_EMPTY_TOP = {"/configmaps": ("data", "binaryData"), "/secrets": ("data", "stringData")}
 
 
 def _pod_status(pod: dict[str, Any]) -> dict[str, Any]:
@@ -98,3 +110,31 @@ def prepare_create(info: ResourceInfo, obj: dict[str, Any]) -> None:
         obj["status"] = {"phase": "Pending"}
     elif info.custom and info.has_status:
         obj.pop("status", None)  # the status subresource alone writes status
+
+
+def drop_empty(info: ResourceInfo, obj: dict[str, Any]) -> None:
+    """Remove empty omitempty maps and lists, in place, as Go's encoding would."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        for key in _EMPTY_META:
+            if key in meta and meta[key] in ({}, []):
+                del meta[key]
+    for key in _EMPTY_TOP.get(info.storage_key, ()):
+        if key in obj and obj[key] in ({}, []):
+            del obj[key]
+
+
+def immutable_errors(
+    info: ResourceInfo, old: dict[str, Any], new: dict[str, Any]
+) -> list[FieldError]:
+    """An immutable ConfigMap or Secret keeps its content and stays immutable."""
+    frozen = _FROZEN.get(info.storage_key)
+    if frozen is None or old.get("immutable") is not True:
+        return []
+    errs = []
+    if new.get("immutable") is not True:
+        errs.append(FieldError(ErrorType.FORBIDDEN, "immutable", _IMMUTABLE_MSG))
+    for key in frozen:
+        if (new.get(key) or {}) != (old.get(key) or {}):
+            errs.append(FieldError(ErrorType.FORBIDDEN, key, _IMMUTABLE_MSG))
+    return errs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import functools
 from typing import Any
 
 import attrs
@@ -56,3 +57,28 @@ class Context:
     def view(self, info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
         av = info.api_version
         return obj if obj.get("apiVersion") == av else dict(obj, apiVersion=av)
+
+    def encode_item(self, info: ResourceInfo, s: Stored) -> bytes:
+        """The object's bytes as a list item.
+
+        kube-apiserver omits ``kind`` and ``apiVersion`` from the items of a built-in list
+        (they are typed, and the list's own kind says what they are); custom resources are
+        unstructured, so their items keep them.
+        """
+        if info.custom:
+            return self.encode(info, s)
+        raw = s.raw
+        # objects are usually encoded with these two keys first: slice them off instead of
+        # encoding again (lists are a hot path)
+        for prefix in _prefixes(str(s.obj.get("apiVersion")), info.kind):
+            if raw.startswith(prefix):
+                return b"{" + raw[len(prefix):]
+        return orjson.dumps({k: v for k, v in s.obj.items() if k not in ("kind", "apiVersion")})
+
+
+@functools.lru_cache(maxsize=512)
+def _prefixes(api_version: str, kind: str) -> tuple[bytes, bytes]:
+    # orjson writes compact JSON: '{"apiVersion":"v1","kind":"X",' (or kind first)
+    av, k = orjson.dumps(api_version), orjson.dumps(kind)
+    return (b'{"apiVersion":' + av + b',"kind":' + k + b",",
+            b'{"kind":' + k + b',"apiVersion":' + av + b",")

@@ -23,6 +23,5 @@ class DeleteOptions:
         self.pre_uid: str | None = pre.get("uid")
         self.pre_rv: str | None = pre.get("resourceVersion")
         if self.propagation not in (None, "Background", "Foreground", "Orphan"):
-            raise errors.bad_request(
-                f'propagationPolicy: Unsupported value: "{self.propagation}"'
-            )
+            raise errors.options_invalid("DeleteOptions", "propagationPolicy", self.propagation,
+                                         ("Foreground", "Background", "Orphan", "nil"))

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from .fielderrors import FieldError, aggregate_message
+from .fielderrors import ErrorType, FieldError, aggregate_message
 
 __all__ = [
     "ApiError",
@@ -112,7 +112,20 @@ def invalid(group: str, kind: str, name: str, errors: list[FieldError]) -> ApiEr
         details["name"] = name
     if group:
         details["group"] = group
-    return ApiError(422, "Invalid", aggregate_message(kind, name, errors), details)
+    # kube names the kind with its group (``Lease.coordination.k8s.io``) in the message
+    qualified_kind = f"{kind}.{group}" if group else kind
+    return ApiError(422, "Invalid", aggregate_message(qualified_kind, name, errors), details)
+
+
+def options_invalid(kind: str, field: str, value: Any, supported: tuple[str, ...]) -> ApiError:
+    """422 for a bad request option, as kube reports it: an invalid ``<kind>.meta.k8s.io``.
+
+    ``kind`` is the options type of the verb (``CreateOptions``, ``DeleteOptions``...).
+    """
+    err = FieldError(ErrorType.NOT_SUPPORTED, field,
+                     "supported values: " + ", ".join(f'"{v}"' for v in supported), value)
+    return ApiError(422, "Invalid", aggregate_message(f"{kind}.meta.k8s.io", "", [err]),
+                    {"group": "meta.k8s.io", "kind": kind, "causes": [err.cause()]})
 
 
 def bad_request(message: str) -> ApiError:

@@ -11,16 +11,19 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 import yaml
 from aiohttp import web
+from multidict import CIMultiDict
 
 from . import errors, protobuf
 from .context import Context
 from .discovery import AGGREGATED_V2, AGGREGATED_V2BETA1
 from .errors import ApiError
+from .gojson import duplicate_fields, syntax_error
 from .lists import serve_list, serve_watch, truthy
 from .openapi import openapi_v2, openapi_v3_group, openapi_v3_root
 from .registry import ResourceInfo
@@ -44,7 +47,7 @@ PATCH_TYPES = {
 _NOT_FOUND = ApiError(404, "NotFound", "the server could not find the requested resource", {})
 
 
-def json_response(body: bytes, status: int = 200, headers: dict[str, str] | None = None,
+def json_response(body: bytes, status: int = 200, headers: Mapping[str, str] | None = None,
                   content_type: str = JSON) -> web.Response:
     if headers is not None and "Content-Type" in headers:
         return web.Response(body=body, status=status, headers=headers)
@@ -187,25 +190,29 @@ class Handler:
             return self._object(request, t.info, s)
         if verb not in t.info.verbs:
             raise errors.method_not_allowed()
-        dry_run = "All" in q.getall("dryRun", ())
-        strict = _field_validation(q)
+        dry_run = _dry_run(q, verb)
+        strict = _field_validation(q, verb)
         api = self.ctx.api
         if verb == "create":
             if t.sub == "binding":
                 return serve_binding(self.ctx, t.info, t.ns, t.name, await _body(request))
             if t.sub:
                 raise errors.method_not_allowed()
-            body = await _body(request)
+            dups = _dup_check(q, t.info, strict)
+            body = await _body(request, dups=dups)
             if t.info.plural == "selfsubjectaccessreviews":
                 # no authorization here: the token holder may do everything
                 body["status"] = {"allowed": True, "reason": "tekpy: no authorization"}
                 return json_response(orjson.dumps(body), 201)
             api.warnings = []  # set after the last await: warnings belong to this request
+            _duplicates(api, t.info, dups, strict)
             s = api.create(t.info, t.ns, body, dry_run=dry_run, field_validation=strict)
             return self._object(request, t.info, s, 201, write=True)
         if verb == "update":
-            body = await _body(request)
+            dups = _dup_check(q, t.info, strict)
+            body = await _body(request, dups=dups)
             api.warnings = []
+            _duplicates(api, t.info, dups, strict)
             s = api.update(t.info, t.ns, t.name, body, subresource=t.sub or None,
                            dry_run=dry_run, field_validation=strict)
             return self._object(request, t.info, s, write=True)
@@ -213,11 +220,9 @@ class Handler:
             ctype = request.headers.get("Content-Type", "").split(";")[0].strip()
             ptype = PATCH_TYPES.get(ctype)
             if ptype is None:
-                raise ApiError(
-                    415, "UnsupportedMediaType",
-                    f"the body of the request was in an unknown format - accepted media types "
-                    f"include: {', '.join(PATCH_TYPES)}")
-            patch = await _body(request, yaml_ok=ptype == "apply", want=None)
+                # kube's patch handler answers with the bare HTTP status text
+                raise ApiError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
+            patch = await _patch_body(request, ptype)
             api.warnings = []
             s = api.patch(t.info, t.ns, t.name, ptype, patch, subresource=t.sub or None,
                           dry_run=dry_run, field_validation=strict)
@@ -232,12 +237,13 @@ class Handler:
         raise errors.method_not_allowed()
 
     # -- responses -------------------------------------------------------------------------
-    def _headers(self) -> dict[str, str] | None:
+    def _headers(self) -> CIMultiDict[str] | None:
         w = self.ctx.api.warnings
         if not w:
             return None
         quoted = (m.replace("\\", "\\\\").replace('"', '\\"') for m in w)
-        return {"Warning": ", ".join(f'299 - "{m}"' for m in quoted)}
+        # as kube: one Warning header per warning
+        return CIMultiDict(("Warning", f'299 - "{m}"') for m in quoted)
 
     def _object(
         self, request: web.BaseRequest, info: ResourceInfo, s: Stored, status: int = 200,
@@ -278,7 +284,7 @@ class Handler:
             try:
                 d, _ = self.ctx.api.delete(t.info, s.meta.get("namespace", ""), s.meta["name"],
                                            opts, dry_run=dry_run)
-                out.append(self.ctx.encode(t.info, d))
+                out.append(self.ctx.encode_item(t.info, d))
             except ApiError as exc:
                 if exc.code != 404:
                     raise
@@ -310,13 +316,26 @@ def _verb(method: str, t: Target, q: Any) -> str:
     raise errors.method_not_allowed()
 
 
-def _field_validation(q: Any) -> str:
+# the options type kube decodes a write's query parameters into, per verb
+_OPTIONS_KIND = {"create": "CreateOptions", "update": "UpdateOptions", "patch": "PatchOptions",
+                 "delete": "DeleteOptions", "deletecollection": "DeleteOptions"}
+
+
+def _dry_run(q: Any, verb: str) -> bool:
+    values = q.getall("dryRun", ())
+    if any(v != "All" for v in values):
+        raise errors.options_invalid(_OPTIONS_KIND.get(verb, "CreateOptions"), "dryRun",
+                                     list(values), ("All",))
+    return bool(values)
+
+
+def _field_validation(q: Any, verb: str) -> str:
     v = q.get("fieldValidation", "")
     if v in ("Strict", "Warn", "Ignore"):
         return str(v)
-    if v:
-        raise errors.bad_request(
-            f"fieldValidation must be one of Ignore, Warn or Strict, got {v}")
+    if v and verb in ("create", "update", "patch"):
+        raise errors.options_invalid(_OPTIONS_KIND[verb], "fieldValidation", v,
+                                     ("", "Ignore", "Strict", "Warn"))
     return "Warn"  # kube's default when the client does not say
 
 
@@ -341,8 +360,28 @@ async def _read_body(request: web.BaseRequest) -> bytes:
     return b"".join(chunks)
 
 
+def _dup_check(q: Any, info: ResourceInfo, strict: str) -> list[str] | None:
+    # duplicate keys need a slower second parse: only when the client asked for field
+    # validation explicitly (kubectl does), never on tekpy's own hot path
+    if "fieldValidation" in q and strict != "Ignore" and not info.custom:
+        return []
+    return None
+
+
+def _duplicates(api: Any, info: ResourceInfo, dups: list[str] | None, strict: str) -> None:
+    if not dups:
+        return
+    found = [f'duplicate field "{d}"' for d in dups]
+    if strict == "Strict":
+        raise errors.bad_request(
+            f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: '
+            f"strict decoding error: {', '.join(found)}")
+    api.warnings.extend(found)
+
+
 async def _body(request: web.BaseRequest, *, yaml_ok: bool = False,
-                want: type | None = dict) -> Any:
+                want: type | None = dict, dups: list[str] | None = None) -> Any:
+    """The decoded body; JSON duplicate keys are appended to ``dups`` when given."""
     ctype = request.headers.get("Content-Type", "")
     if "protobuf" in ctype or "cbor" in ctype:
         raw = await _read_body(request)
@@ -362,12 +401,26 @@ async def _body(request: web.BaseRequest, *, yaml_ok: bool = False,
             value = yaml.safe_load(raw)
         else:
             value = orjson.loads(raw)
+            if dups is not None:
+                dups.extend(duplicate_fields(raw))
     except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise errors.bad_request(f"the object provided is unrecognized or malformed: {exc}") \
             from None
     if want is not None and not isinstance(value, want):
         raise errors.bad_request("the object provided is unrecognized (must be a JSON object)")
     return value
+
+
+async def _patch_body(request: web.BaseRequest, ptype: str) -> Any:
+    if ptype not in ("merge", "json"):
+        return await _body(request, yaml_ok=ptype == "apply", want=None)
+    raw = await _read_body(request)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # kube decodes these patches with Go's decoder and names its error
+        msg = syntax_error(raw) or "unexpected end of JSON input"
+        raise errors.bad_request(f"error decoding patch: {msg}") from None
 
 
 async def _delete_options(request: web.BaseRequest) -> DeleteOptions:

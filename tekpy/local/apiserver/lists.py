@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import contextlib
 import secrets
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from . import errors
 from .context import Context
 from .errors import ApiError
 from .fielderrors import ErrorType, FieldError, aggregate_message
+from .gojson import syntax_error
 from .pure import Matcher, both, field_matcher, label_matcher
 from .registry import ResourceInfo
 from .store import Stored
@@ -101,13 +101,30 @@ def _encode_token(rv: int, snap: str, offset: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+_B64URL = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _bad_token(reason: str) -> ApiError:
+    return errors.bad_request(f"invalid continue token: continue key is not valid: {reason}")
+
+
 def _decode_token(token: str) -> tuple[int, str, int]:
+    # as kube: unpadded URL-safe base64 of JSON, with Go's error texts
+    data = token.encode()
+    bad = next((i for i, c in enumerate(data) if c not in _B64URL), None)
+    if bad is None and len(data) % 4 == 1:
+        bad = len(data) - 1
+    if bad is not None:
+        raise _bad_token(f"illegal base64 data at input byte {bad}")
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         d = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise _bad_token(syntax_error(raw) or "malformed token") from None
+    try:
         return int(d["rv"]), str(d["snap"]), int(d["off"])
-    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-        raise errors.bad_request("continue key is not valid: malformed token") from None
+    except (KeyError, TypeError, ValueError):
+        raise _bad_token("server does not recognize this encoded version") from None
 
 
 def serve_list(ctx: Context, request: web.BaseRequest, info: ResourceInfo, ns: str) -> web.Response:
@@ -149,10 +166,7 @@ def serve_list(ctx: Context, request: web.BaseRequest, info: ResourceInfo, ns: s
     if next_token:
         meta += b',"continue":"' + next_token.encode() + b'","remainingItemCount":' + \
             str(remaining).encode()
-    if ctx.registry.storage_api_version(info) == info.api_version:
-        raws = [s.raw for s in page]  # the stored bytes, as they are
-    else:
-        raws = [ctx.encode(info, s) for s in page]
+    raws = [ctx.encode_item(info, s) for s in page]
     body = b"".join((
         b'{"kind":"', info.list_kind.encode(), b'","apiVersion":"', info.api_version.encode(),
         b'","metadata":', meta, b'},"items":[', b",".join(raws), b"]}",

@@ -104,4 +104,9 @@ def pod_update_errors(old: dict[str, Any], new: dict[str, Any]) -> list[FieldErr
     """The spec changes kube refuses on a Pod update."""
     if _comparable(old.get("spec")) == _comparable(new.get("spec")):
         return []
+    old_n = len((old.get("spec") or {}).get("containers") or ())
+    if len((new.get("spec") or {}).get("containers") or ()) != old_n:
+        # kube checks this first and reports nothing else
+        return [FieldError(ErrorType.FORBIDDEN, "spec.containers",
+                           "pod updates may not add or remove containers")]
     return [FieldError(ErrorType.FORBIDDEN, "spec", _IMMUTABLE_MESSAGE)]

@@ -23,6 +23,7 @@ from .selectors import (
     parse_label_selector,
     supported_fields,
 )
+from .selectors.fields import BUILTIN_GROUPS
 
 __all__ = [
     "Matcher",
@@ -63,7 +64,8 @@ def field_matcher(text: str, group: str, kind: str) -> Matcher | None:
     if not text:
         return None
     try:
-        sel = parse_field_selector(text, supported_fields(group, kind))
+        sel = parse_field_selector(text, supported_fields(group, kind),
+                                   builtin=group in BUILTIN_GROUPS)
     except SelectorError as exc:
         raise bad_request(str(exc)) from None
     if sel.empty:

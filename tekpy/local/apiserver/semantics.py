@@ -14,7 +14,15 @@ from typing import Any
 import orjson
 
 from . import errors, pure
-from .builtin import default_pod, normalize_pod_status, prepare_create
+from .builtin import default_pod, drop_empty, immutable_errors, normalize_pod_status, prepare_create
+from .builtinfields import drop_fields, strict_patch_error, unknown_fields
+from .configmaps import (
+    content_errors,
+    decode_secret,
+    finalizer_errors,
+    lease_errors,
+    secret_errors,
+)
 from .crds import crd_errors
 from .deleteoptions import DeleteOptions
 from .fielderrors import ErrorType, FieldError
@@ -38,6 +46,25 @@ def _spec_changed(info: ResourceInfo, old: dict[str, Any], new: dict[str, Any]) 
     return _without(old, *skip) != _without(new, *skip)
 
 
+def _typed_first(obj: dict[str, Any], api_version: str, kind: str) -> dict[str, Any]:
+    """``obj`` with ``apiVersion`` and ``kind`` set and first: list items are served by
+    slicing these two off the stored bytes (see ``Context.encode_item``)."""
+    keys = iter(obj)
+    if next(keys, None) == "apiVersion" and next(keys, None) == "kind":
+        obj["apiVersion"], obj["kind"] = api_version, kind
+        return obj
+    out = {"apiVersion": api_version, "kind": kind}
+    out.update((k, v) for k, v in obj.items() if k not in out)
+    return out
+
+
+def _storage_prefix(info: ResourceInfo) -> str:
+    # etcd key prefix: built-in resources by name alone, custom ones under their group
+    if info.custom or info.group == "apiextensions.k8s.io":
+        return f"{info.group}/{info.plural}"
+    return info.plural
+
+
 class Api:
     """The registry operations over a ``Store``, raising ``ApiError`` like kube does."""
 
@@ -58,21 +85,28 @@ class Api:
             raise errors.not_found(info.group, info.plural, name)
         return s
 
-    def _check_namespace(self, info: ResourceInfo, ns: str, creating: bool) -> None:
+    def _check_namespace(
+        self, info: ResourceInfo, ns: str, creating: bool, name: str = ""
+    ) -> None:
         if not info.namespaced:
             return
         nss = self.store.get("/namespaces", "", ns)
         if nss is None:
             raise errors.not_found("", "namespaces", ns)
         if creating and nss.obj["metadata"].get("deletionTimestamp"):
+            # the admission check runs before generateName is applied, so a generated
+            # name is still "" here, as in kube
+            resource = f"{info.plural}.{info.group}" if info.group else info.plural
+            details: dict[str, Any] = {"name": name} if name else {}
+            details["kind"] = info.plural
+            if info.group:
+                details["group"] = info.group
+            details["causes"] = [{"reason": "NamespaceTerminating",
+                                  "message": f"namespace {ns} is being terminated",
+                                  "field": "metadata.namespace"}]
             raise errors.forbidden(
-                f'{info.plural} "" is forbidden: unable to create new content in namespace '
-                f"{ns} because it is being terminated",
-                {"kind": info.plural, "group": info.group,
-                 "causes": [{"reason": "NamespaceTerminating",
-                             "message": f"namespace {ns} is being terminated",
-                             "field": "metadata.namespace"}]},
-            )
+                f'{resource} "{name}" is forbidden: unable to create new content in namespace '
+                f"{ns} because it is being terminated", details)
 
     def _check_type(self, info: ResourceInfo, obj: dict[str, Any]) -> None:
         kind, av = obj.get("kind"), obj.get("apiVersion")
@@ -92,10 +126,17 @@ class Api:
         self, info: ResourceInfo, obj: dict[str, Any], strict: str, old: Stored | None = None,
     ) -> dict[str, Any]:
         """Metadata + schema validation; returns the object to store (pruned, defaulted)."""
+        if info.storage_key == "/secrets":
+            decode_secret(obj)
+        drop_empty(info, obj)
         name = obj["metadata"].get("name", "")
         errs = pure.validate_metadata(obj, info.namespaced, info.group, info.kind,
                                       old.meta if old is not None else None)
         unknown: list[str] = []
+        if not info.custom:
+            unknown = unknown_fields(info.storage_key, obj)
+            if unknown and strict != "Strict":
+                drop_fields(obj, unknown)  # the Go type has nowhere to keep them
         if info.custom:
             obj, schema_errs, unknown = pure.custom_resource_errors(
                 obj, info.schema, info.preserve_unknown
@@ -105,6 +146,11 @@ class Api:
             errs += crd_errors(obj)
         elif info.storage_key == "/pods":
             errs += pod_errors(obj) if old is None else pod_update_errors(old.obj, obj)
+        if not info.custom:
+            errs += finalizer_errors(obj) + content_errors(info, obj) + lease_errors(info, obj)
+            errs += secret_errors(info, old.obj if old is not None else None, obj)
+        if old is not None:
+            errs += immutable_errors(info, old.obj, obj)
         if errs:
             raise errors.invalid(info.group, info.kind, name, errs)
         if unknown and strict == "Strict":
@@ -134,9 +180,9 @@ class Api:
             meta["namespace"] = ns
         else:
             meta.pop("namespace", None)
-        self._check_namespace(info, ns, creating=True)
-        obj["apiVersion"] = self.registry.storage_api_version(info)
-        obj["kind"] = info.kind
+        self._check_namespace(info, ns, creating=True, name=str(meta.get("name") or ""))
+        obj = _typed_first(obj, self.registry.storage_api_version(info), info.kind)
+        meta = obj["metadata"]
         generated = not meta.get("name") and bool(meta.get("generateName"))
         if generated:
             meta["name"] = pure.generated_name(meta["generateName"])
@@ -183,7 +229,21 @@ class Api:
                 "the request"
             )
         old = self.lookup(info, ns, name)
+        uid = meta.get("uid")
+        if uid and uid != old.meta.get("uid"):
+            # kube's storage checks the uid as a precondition and reports it in its words
+            key = "/".join(p for p in (_storage_prefix(info), ns if info.namespaced else "",
+                                       name) if p)
+            raise errors.conflict(
+                info.group, info.plural, name,
+                f"StorageError: invalid object, Code: 4, Key: /registry/{key}, "
+                f"ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in "
+                f"precondition: {uid}, UID in object meta: {old.meta.get('uid')}")
         rv = meta.get("resourceVersion")
+        if rv and not str(rv).isdigit():
+            # kube parses it as an unsigned integer first, and answers with Go's error
+            raise errors.ApiError(
+                500, "", f'strconv.ParseUint: parsing "{rv}": invalid syntax')
         if not rv:
             if require_rv and not info.unconditional_update:
                 raise errors.invalid(info.group, info.kind, name, [FieldError(
@@ -221,8 +281,7 @@ class Api:
             else:
                 new.pop("status", None)
             return new
-        new = body
-        new["apiVersion"], new["kind"] = old["apiVersion"], old["kind"]
+        new = _typed_first(body, old["apiVersion"], old["kind"])
         meta = new["metadata"]
         for key in ("uid", "creationTimestamp", "deletionTimestamp",
                     "deletionGracePeriodSeconds", "generation", "namespace", "name"):
@@ -298,6 +357,10 @@ class Api:
         if rv and rv != old.meta.get("resourceVersion"):
             raise errors.conflict(info.group, info.plural, name)
         pmeta["resourceVersion"] = old.meta.get("resourceVersion")
+        if field_validation == "Strict" and not info.custom:
+            unknown = unknown_fields(info.storage_key, patched)
+            if unknown:
+                raise strict_patch_error(patched, unknown)
         return self.update(info, ns, name, patched, subresource=subresource, dry_run=dry_run,
                            field_validation=field_validation)
 
@@ -309,16 +372,19 @@ class Api:
         """Delete or start deleting; returns the object and whether it is gone."""
         old = self.lookup(info, ns, name)
         meta = old.meta
+        # as kube's BeforeDelete: the conflict names the kind, not the resource
         if opts.pre_uid is not None and opts.pre_uid != meta.get("uid"):
             raise errors.conflict(
-                info.group, info.plural, name,
-                f"Precondition failed: UID in precondition: {opts.pre_uid}, UID in object "
-                f"meta: {meta.get('uid')}")
+                info.group, info.kind, name,
+                f"the UID in the precondition ({opts.pre_uid}) does not match the UID in "
+                f"record ({meta.get('uid')}). The object might have been deleted and then "
+                "recreated")
         if opts.pre_rv is not None and opts.pre_rv != meta.get("resourceVersion"):
             raise errors.conflict(
-                info.group, info.plural, name,
-                f"Precondition failed: ResourceVersion in precondition: {opts.pre_rv}, "
-                f"ResourceVersion in object meta: {meta.get('resourceVersion')}")
+                info.group, info.kind, name,
+                f"the ResourceVersion in the precondition ({opts.pre_rv}) does not match the "
+                f"ResourceVersion in record ({meta.get('resourceVersion')}). The object might "
+                "have been modified")
         skey = info.storage_key
         finalizers = list(meta.get("finalizers") or ())
         if opts.propagation == "Foreground" and "foregroundDeletion" not in finalizers:
@@ -377,8 +443,7 @@ class Api:
         if old.meta.get("deletionTimestamp"):
             return old
         new = orjson.loads(old.raw)
-        new["metadata"]["deletionTimestamp"] = now_rfc3339()
-        new["metadata"]["deletionGracePeriodSeconds"] = 0
+        new["metadata"]["deletionTimestamp"] = now_rfc3339()  # kube sets no grace period
         new["status"] = {"phase": "Terminating"}
         if dry_run:
             return Stored(new, orjson.dumps(new), old.rv)

@@ -284,15 +284,14 @@ def validate_owner_references(
         api_version = str(ref.get("apiVersion") or "")
         kind = str(ref.get("kind") or "")
         gv = _parse_group_version(api_version)
-        if not api_version:
-            errs.append(FieldError(ErrorType.REQUIRED, f"{at}.apiVersion", "must not be empty"))
-        elif gv is None or not gv[1]:
-            errs.append(
-                _invalid(f"{at}.apiVersion", api_version, "must be <group>/<version> or <version>")
-            )
+        # as kube: field errors of a reference name the list, not the item (no index), and
+        # an unparsable apiVersion is one without a version
+        if gv is None or not gv[1]:
+            errs.append(_invalid(f"{path}.apiVersion", api_version, "version must not be empty"))
         for fld in ("kind", "name", "uid"):
             if not ref.get(fld):
-                errs.append(FieldError(ErrorType.REQUIRED, f"{at}.{fld}", "must not be empty"))
+                errs.append(_invalid(f"{path}.{fld}", str(ref.get(fld) or ""),
+                                     "must not be empty"))
         if gv == ("", "v1") and kind == "Event":
             errs.append(
                 _invalid(at, dict(ref), "/v1, Kind=Event is disallowed from being an owner")

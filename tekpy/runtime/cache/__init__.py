@@ -1,7 +1,7 @@
 """tekpy.runtime.cache: informers, indexed caches and listers (client-go's tools/cache).
 
 - :class:`Store` (alias :class:`Indexer`): objects by ``namespace/name`` key with indexes;
-  :class:`CompactStore` keeps them as compact JSON.
+  :class:`CompactStore` keeps them as compact JSON (informers' default cache).
 - :class:`Reflector`: list-then-watch loop with client-go's 410, backoff and re-watch rules.
 - :class:`SharedInformer`: a cache plus buffered per-handler notifications.
 - :class:`SharedInformerFactory`: one shared informer per (resource, namespace, selectors).

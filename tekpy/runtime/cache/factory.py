@@ -30,8 +30,9 @@ class SharedInformerFactory:
     """Hands out shared informers: every caller asking for the same (resource, namespace,
     label selector, field selector) gets the same informer, hence one watch in total.
 
-    Informers requested after :meth:`start` start immediately. ``compact=True`` makes every
-    informer keep its cache as compact JSON (see :class:`CompactStore`).
+    Informers requested after :meth:`start` start immediately. ``compact`` (default True)
+    makes every informer keep its cache as compact JSON (see :class:`SharedInformer`);
+    ``compact=False`` keeps plain dicts.
     """
 
     def __init__(
@@ -41,7 +42,7 @@ class SharedInformerFactory:
         resync_period: float | None = None,
         clock: Clock = REAL_CLOCK,
         transform: TransformFunc | None = drop_managed_fields,
-        compact: bool = False,
+        compact: bool = True,
     ) -> None:
         self.client = client
         self.compact = compact

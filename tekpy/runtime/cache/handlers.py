@@ -155,7 +155,8 @@ class HandlerRegistration:
                     r = h.on_delete(a)
                 else:
                     r = h.on_add(a, kind == _ADD_INITIAL)
-                if inspect.isawaitable(r):
+                # Plain-function handlers return None: skip the (slower) awaitable check.
+                if r is not None and inspect.isawaitable(r):
                     await r
             except asyncio.CancelledError:
                 task = asyncio.current_task()

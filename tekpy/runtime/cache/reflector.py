@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import aiohttp
 
 from tekpy.runtime.cache.backoff import Backoff
+from tekpy.runtime.cache.gcpause import gc_paused
 from tekpy.runtime.cache.listwatch import ListerWatcher
 from tekpy.runtime.client import (
     ApiError,
@@ -148,6 +149,11 @@ class Reflector:
         return self._last_rv or "0"
 
     async def _list(self) -> None:
+        # Decoding and caching a list makes only acyclic objects: see gcpause.
+        with gc_paused():
+            await self._list_unpaused()
+
+    async def _list_unpaused(self) -> None:
         rv = self._relist_rv()
         try:
             items, list_rv = await self._list_pages(rv)

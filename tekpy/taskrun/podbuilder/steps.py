@@ -22,7 +22,7 @@ import orjson
 from tekpy.api.converter import unstructure
 from tekpy.api.durations import format_duration, parse_duration
 from tekpy.api.types import Step, TaskResult
-from tekpy.taskrun.config import ImageCommand
+from tekpy.taskrun.config import ImageCommand, find_image_command
 from tekpy.taskrun.podbuilder import volumes as v
 from tekpy.taskrun.podbuilder.errors import PodBuildError
 
@@ -37,7 +37,7 @@ def resolve_commands(containers: Sequence[dict[str, Any]],
     for i, c in enumerate(containers):
         if c.get("command"):
             continue
-        known = image_commands.get(c.get("image", ""))
+        known = find_image_command(image_commands, str(c.get("image", "")))
         command = known.command_for(bool(c.get("args"))) if known is not None else []
         if not command:
             raise PodBuildError(

@@ -7,7 +7,12 @@ from collections.abc import Mapping
 import attrs
 
 from tekpy.api import Config
-from tekpy.taskrun import DEFAULT_ENTRYPOINT_IMAGE, ImageCommand, PodBuilderConfig
+from tekpy.taskrun import (
+    DEFAULT_ENTRYPOINT_IMAGE,
+    DEFAULT_IMAGE_COMMANDS,
+    ImageCommand,
+    PodBuilderConfig,
+)
 
 __all__ = ["DEFAULT_NOP_IMAGE", "ReconcilerOptions", "default_entrypoint_image"]
 
@@ -30,7 +35,8 @@ class ReconcilerOptions:
     """Tekton's ConfigMaps (``config``: ``feature-flags`` + ``config-defaults``) and images.
 
     ``image_commands`` tells the Pod builder the ENTRYPOINT/CMD of images whose steps set no
-    ``command`` (tekpy does not query registries). ``managed_by`` selects the Pods the
+    ``command`` (tekpy does not query registries); by default
+    :data:`~tekpy.taskrun.config.DEFAULT_IMAGE_COMMANDS`. ``managed_by`` selects the Pods the
     controller watches: every Pod it creates carries ``app.kubernetes.io/managed-by``.
     """
 
@@ -40,7 +46,8 @@ class ReconcilerOptions:
     shell_image: str = "busybox"
     git_image: str = "alpine/git"
     release: str = "devel"
-    image_commands: Mapping[str, ImageCommand] = attrs.field(factory=dict)
+    image_commands: Mapping[str, ImageCommand] = attrs.field(
+        factory=lambda: dict(DEFAULT_IMAGE_COMMANDS))
     # record a missing declared result as a failure (Tekton lets it pass)
     fail_on_missing_results: bool = False
 

@@ -173,7 +173,9 @@ async def resolve_task(client: Client, tr: TaskRun, config: Config) -> ResolvedT
                 "available in tekpy (only the cluster resolver is)")
         task, source = await _cluster(client, tr, config)
     elif ref is not None and ref.name:
-        if ref.kind not in ("", "Task"):
+        # Tekton's local resolver reads a namespaced Task for every kind but ClusterTask
+        # (``kind: task`` included); ClusterTasks are not served by tekpy
+        if ref.kind == "ClusterTask":
             raise ResolutionFailed(
                 reasons.FAILED_RESOLUTION,
                 f"error when listing tasks for taskRun {name}: kind {ref.kind} is not "

@@ -16,7 +16,7 @@ Entry points (for ``tekpy.testing.plugin`` and anyone else)::
     srv = RealApiServer(binaries)         # or RealApiServer() to call ensure_binaries itself
     await srv.start()                     # etcd + kube-apiserver (+ controller manager), /readyz
     srv.url, srv.token, srv.ca_file, srv.kubeconfig_path
-    srv.hooks                             # always None: fault hooks exist only in-process
+    srv.hooks                             # None, or FaultHooks with fault_proxy=True (faultproxy)
     await srv.restart()                   # kube-apiserver only; etcd keeps the data
     await srv.compact()                   # older resourceVersions -> 410 (restarts too)
     await srv.stop()                      # kills every process group, removes the temp dir
@@ -31,7 +31,7 @@ the namespace controller and the ServiceAccount controller (``CONTROLLERS``); it
 collector notices kinds of new CRDs within about 30 seconds (its discovery resync period).
 
 Modules: ``binaries`` (finding or building them), ``credentials`` (certificates, kubeconfigs),
-``server`` (the processes and their lifecycle).
+``server`` (the processes and their lifecycle), ``faultproxy`` (the HTTPS proxy with hooks).
 """
 
 from tekpy.testing.realapi.binaries import (

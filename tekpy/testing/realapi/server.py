@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -22,6 +22,7 @@ import aiohttp
 
 from tekpy.testing.realapi.binaries import RealApiBinaries, RealApiUnavailable, ensure_binaries
 from tekpy.testing.realapi.credentials import free_ports, kubeconfig, write_credentials, write_file
+from tekpy.testing.realapi.faultproxy import FaultProxy
 
 __all__ = ["CONTROLLERS", "DISABLED_ADMISSION_PLUGINS", "RealApiServer"]
 
@@ -56,14 +57,16 @@ class _Proc:
 class RealApiServer:
     """etcd + kube-apiserver (+ kube-controller-manager) on loopback, for tests.
 
-    After ``start()``: ``url``, ``token``, ``ca_file``, ``kubeconfig_path`` (the handle
-    shape of the embedded server; ``hooks`` is None), plus ``etcd_url`` and ``log_dir``
-    (each process logs to ``<name>.log`` there until ``stop()`` removes it).
+    After ``start()``: ``url``, ``token``, ``ca_file``, ``kubeconfig_path`` and ``hooks``
+    (the handle shape of the embedded server), plus ``apiserver_url`` (kube-apiserver
+    itself), ``etcd_url`` and ``log_dir`` (each process logs to ``<name>.log`` there until
+    ``stop()`` removes it). With ``fault_proxy`` (the default) ``url`` and the kubeconfig
+    point at a :class:`FaultProxy` in front of kube-apiserver and ``hooks`` are its fault
+    hooks; without it they point at kube-apiserver and ``hooks`` is None. ``fault_proxy``
+    defaults to ``$TEKPY_REALAPI_FAULT_PROXY == "1"``.
     ``controller_manager=False`` saves a process when nothing needs garbage collection or
     namespace cleanup; ``extra_apiserver_args`` are appended to kube-apiserver's flags.
     """
-
-    hooks: None = None
 
     def __init__(
         self,
@@ -73,12 +76,23 @@ class RealApiServer:
         controller_manager: bool = True,
         startup_timeout: float = 90.0,
         extra_apiserver_args: Sequence[str] = (),
+        fault_proxy: bool | None = None,
     ) -> None:
         self._binaries = binaries
         self._host = host
         self._with_kcm = controller_manager
         self._startup_timeout = startup_timeout
         self._extra_args = tuple(extra_apiserver_args)
+        # Off by default for now: with hooks, the runtime's fault tests compact and restart
+        # the shared server, after which its controller manager misbehaves (see faultproxy).
+        self._with_proxy = (
+            os.environ.get("TEKPY_REALAPI_FAULT_PROXY") == "1" if fault_proxy is None
+            else fault_proxy
+        )
+        self._proxy: FaultProxy | None = None
+        self._proxy_finalizer: weakref.finalize[Any, Any] | None = None
+        self.hooks: Any = None
+        self.apiserver_url = ""
         self._procs: list[_Proc] = []
         self._tmp: Path | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
@@ -134,7 +148,7 @@ class RealApiServer:
         )
         host = self._host
         client_port, peer_port, api_port = free_ports(host, 3)
-        self.url = f"https://{host}:{api_port}"
+        self.url = self.apiserver_url = f"https://{host}:{api_port}"
         self.ca_file = str(ca)
         self.log_dir = str(tmp)
         self.kubeconfig_path = str(
@@ -153,6 +167,8 @@ class RealApiServer:
             f"--initial-cluster=default={peer_url}",
             # Test data is throwaway: skipping fsync makes etcd writes ~10x faster.
             "--unsafe-no-fsync",
+            # Room for a 2 MiB object (etcd's default limit is 1.5 MiB).
+            "--max-request-bytes=4194304",
             "--log-level=warn",
         ])
         self._spawn("kube-apiserver", [
@@ -188,6 +204,22 @@ class RealApiServer:
                 f"--service-account-private-key-file={sa_key}",
             ])
             self._check_alive()
+        if self._with_proxy:
+            # Same CA and serving pair as kube-apiserver, so clients need no change; the
+            # controller manager above keeps talking to kube-apiserver directly.
+            # The proxy (its thread lives on) holds this server only weakly, so an abandoned
+            # server is still collected and its finalizers stop the proxy and the processes.
+            self._proxy = proxy = FaultProxy(
+                self.apiserver_url, ca_file=str(ca), cert_file=str(crt), key_file=str(key),
+                compact=_weak_compact(self), host=host,
+            )
+            await asyncio.to_thread(proxy.start)
+            self._proxy_finalizer = weakref.finalize(self, proxy.stop)
+            self.url = self._proxy.url
+            self.hooks = self._proxy.hooks
+            self.kubeconfig_path = str(
+                write_file(tmp / "kubeconfig", kubeconfig(self.url, ca, self.token, "tekpy-admin"))
+            )
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         assert self._tmp is not None
@@ -239,7 +271,8 @@ class RealApiServer:
             while time.monotonic() < deadline:
                 self._check_alive()
                 try:
-                    async with session.get(f"{self.url}/readyz", ssl=ctx, headers=headers) as r:
+                    url = f"{self.apiserver_url}/readyz"
+                    async with session.get(url, ssl=ctx, headers=headers) as r:
                         if r.status == 200:
                             return
                         last = f"/readyz {r.status}: {(await r.text())[-300:]}"
@@ -273,6 +306,13 @@ class RealApiServer:
 
     async def stop(self) -> None:
         """Stop every process (controller manager first) and remove the temp dir."""
+        if self._proxy is not None:
+            await asyncio.to_thread(self._proxy.stop)
+            self._proxy = None
+            self.hooks = None
+        if self._proxy_finalizer is not None:
+            self._proxy_finalizer.detach()
+            self._proxy_finalizer = None
         if self._tmp is not None:
             await asyncio.to_thread(_cleanup, self._procs, self._tmp, 10.0)
             self._tmp = None
@@ -283,6 +323,18 @@ class RealApiServer:
 
 class _PortTaken(Exception):
     pass
+
+
+def _weak_compact(server: RealApiServer) -> Callable[[], Awaitable[int]]:
+    ref = weakref.ref(server)
+
+    async def compact() -> int:
+        srv = ref()
+        if srv is None:
+            raise RuntimeError("the RealApiServer behind this proxy is gone")
+        return await srv.compact()
+
+    return compact
 
 
 def _cleanup(procs: list[_Proc], tmp: Path, grace: float) -> None:

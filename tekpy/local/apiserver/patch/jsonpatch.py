@@ -250,14 +250,15 @@ def json_patch(target: Any, ops: Any) -> Any:
     """
     if not isinstance(ops, list):
         raise PatchError(
-            f"json: cannot unmarshal {_json_kind(ops)} into Go value of type jsonpatch.Patch",
+            f"error decoding patch: json: cannot unmarshal {_json_kind(ops)} into Go value of "
+            "type []handlers.jsonPatchOp",
             code=400,
         )
     for op in ops:
         if not isinstance(op, dict):
             raise PatchError(
-                f"json: cannot unmarshal {_json_kind(op)} "
-                "into Go value of type jsonpatch.Operation",
+                f"error decoding patch: json: cannot unmarshal {_json_kind(op)} "
+                "into Go value of type handlers.jsonPatchOp",
                 code=400,
             )
     if len(ops) > MAX_JSON_PATCH_OPERATIONS:

@@ -10,6 +10,7 @@ import attrs
 from tekpy.local.apiserver.selectors.errors import SelectorError
 
 __all__ = [
+    "BUILTIN_GROUPS",
     "FieldSelector",
     "FieldTerm",
     "field_value",
@@ -109,11 +110,14 @@ def _unescape(value: str) -> str:
     return "".join(out)
 
 
-def parse_field_selector(text: str, supported: Collection[str] | None = None) -> FieldSelector:
+def parse_field_selector(
+    text: str, supported: Collection[str] | None = None, *, builtin: bool = False
+) -> FieldSelector:
     """Parse a ``fieldSelector`` (``fields.ParseSelector``), then check the fields.
 
     ``supported`` lists the field labels the resource can filter on (see
-    :func:`supported_fields`); an unknown one raises ``field label not supported: <f>``.
+    :func:`supported_fields`); an unknown one raises ``field label not supported: <f>``
+    (for a ``builtin`` kind with no fields of its own, kube's default conversion's text).
     ``None`` skips that check.
     """
     terms: list[FieldTerm] = []
@@ -130,8 +134,14 @@ def parse_field_selector(text: str, supported: Collection[str] | None = None) ->
         terms.append(FieldTerm(lhs, _unescape(rhs), negated=op == "!="))
     if supported is not None:
         for t in terms:
-            if t.field not in supported:
-                raise SelectorError(f"field label not supported: {t.field}")
+            if t.field in supported:
+                continue
+            if builtin and set(supported) == set(_DEFAULT_FIELDS):
+                # built-in kinds without their own field conversion use kube's default one
+                raise SelectorError(
+                    f'"{t.field}" is not a known field selector: only "metadata.name", '
+                    '"metadata.namespace"')
+            raise SelectorError(f"field label not supported: {t.field}")
     return FieldSelector(tuple(terms))
 
 
@@ -166,6 +176,13 @@ _KIND_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("", "Node"): ("spec.unschedulable",),
     ("", "ReplicationController"): ("status.replicas",),
 }
+
+
+# API groups of the built-in kinds we serve (custom resources cannot use them)
+BUILTIN_GROUPS = frozenset((
+    "", "events.k8s.io", "coordination.k8s.io", "apiextensions.k8s.io",
+    "authorization.k8s.io", "rbac.authorization.k8s.io",
+))
 
 
 def supported_fields(group: str, kind: str) -> frozenset[str]:

@@ -1,0 +1,99 @@
+"""Unknown fields of built-in kinds, for ``fieldValidation`` (Strict, Warn, Ignore).
+
+kube-apiserver decodes a built-in object into its Go type, so a field the type does not
+have is reported (Strict: 400, Warn: a ``Warning`` header) or silently dropped (Ignore). We
+know the fields of ``ObjectMeta`` and the top-level fields of each built-in kind; nested
+fields below ``spec``/``status`` are not checked (kept as sent).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from .errors import ApiError
+from .fielderrors import ErrorType, FieldError
+
+__all__ = ["drop_fields", "strict_patch_error", "unknown_fields"]
+
+_META = frozenset((
+    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels",
+    "annotations", "ownerReferences", "finalizers", "managedFields",
+))
+_BASE = ("apiVersion", "kind", "metadata")
+_SPEC_STATUS = (*_BASE, "spec", "status")
+
+# top-level fields of the built-in types, by storage key
+_TOP: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
+    "/namespaces": _SPEC_STATUS,
+    "/pods": _SPEC_STATUS,
+    "/nodes": _SPEC_STATUS,
+    "/services": _SPEC_STATUS,
+    "/persistentvolumeclaims": _SPEC_STATUS,
+    "/configmaps": (*_BASE, "data", "binaryData", "immutable"),
+    "/secrets": (*_BASE, "data", "stringData", "type", "immutable"),
+    "/serviceaccounts": (*_BASE, "secrets", "imagePullSecrets",
+                         "automountServiceAccountToken"),
+    "/events": (*_BASE, "involvedObject", "reason", "message", "source", "firstTimestamp",
+                "lastTimestamp", "count", "type", "eventTime", "series", "action", "related",
+                "reportingComponent", "reportingInstance"),
+    "events.k8s.io/events": (*_BASE, "eventTime", "series", "reportingController",
+                             "reportingInstance", "action", "reason", "regarding", "related",
+                             "note", "type", "deprecatedSource", "deprecatedFirstTimestamp",
+                             "deprecatedLastTimestamp", "deprecatedCount"),
+    "coordination.k8s.io/leases": (*_BASE, "spec"),
+    "apiextensions.k8s.io/customresourcedefinitions": _SPEC_STATUS,
+    "authorization.k8s.io/selfsubjectaccessreviews": _SPEC_STATUS,
+    "rbac.authorization.k8s.io/roles": (*_BASE, "rules"),
+    "rbac.authorization.k8s.io/clusterroles": (*_BASE, "rules", "aggregationRule"),
+    "rbac.authorization.k8s.io/rolebindings": (*_BASE, "subjects", "roleRef"),
+    "rbac.authorization.k8s.io/clusterrolebindings": (*_BASE, "subjects", "roleRef"),
+}.items()}
+
+
+def unknown_fields(storage_key: str, obj: dict[str, Any]) -> list[str]:
+    """Paths of fields the kind's Go type lacks, in document order (kube's order)."""
+    top = _TOP.get(storage_key)
+    if top is None:
+        return []
+    out: list[str] = []
+    for key, value in obj.items():
+        if key not in top:
+            out.append(key)
+        elif key == "metadata" and isinstance(value, dict):
+            out.extend(f"metadata.{k}" for k in value if k not in _META)
+    return out
+
+
+def drop_fields(obj: dict[str, Any], paths: list[str]) -> None:
+    """Remove the ``unknown_fields`` paths from ``obj`` in place (Warn and Ignore)."""
+    for path in paths:
+        if path.startswith("metadata."):
+            obj["metadata"].pop(path[9:], None)
+        else:
+            obj.pop(path, None)
+
+
+def strict_patch_error(patched: dict[str, Any], unknown: list[str]) -> ApiError:
+    """kube's 422 for a Strict patch whose result has fields the built-in type lacks.
+
+    The message quotes the patched object as kube encodes it: top-level keys sorted (it is
+    a map there), metadata in ``ObjectMeta`` field order.
+    """
+    meta = patched.get("metadata") or {}
+    ordered = {k: meta[k] for k in _META_ORDER if k in meta}
+    ordered.update((k, v) for k, v in meta.items() if k not in ordered)
+    doc = orjson.dumps(dict(patched, metadata=ordered), option=orjson.OPT_SORT_KEYS)
+    # OPT_SORT_KEYS sorts metadata too: splice the ordered encoding back in
+    doc = doc.replace(orjson.dumps(ordered, option=orjson.OPT_SORT_KEYS), orjson.dumps(ordered), 1)
+    err = FieldError(ErrorType.INVALID, "patch", "strict decoding error: " + ", ".join(
+        f'unknown field "{p}"' for p in unknown), doc.decode())
+    return ApiError(422, "Invalid", f' "" is invalid: {err}', {"causes": [err.cause()]})
+
+
+_META_ORDER = ("name", "generateName", "namespace", "selfLink", "uid", "resourceVersion",
+               "generation", "creationTimestamp", "deletionTimestamp",
+               "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences",
+               "finalizers", "managedFields")
