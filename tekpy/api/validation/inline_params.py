@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tekpy.api.errors import ErrorList
-from tekpy.api.refs import check_isolated, check_no_prohibited
 from tekpy.api.types import ParamSpec, Step
 from tekpy.api.validation._ctx import Ctx
 from tekpy.api.validation.params import (
@@ -24,25 +23,9 @@ from tekpy.api.validation.params import (
     check_param_types,
     split_by_type,
 )
-from tekpy.api.validation.task import check_declared_param_usage, step_strings
+from tekpy.api.validation.task import check_array_usage, check_declared_param_usage
 
 __all__ = ["check_array_usage", "check_inline_param_usage"]
-
-
-def check_array_usage(steps: Sequence[Step], arrays: set[str]) -> ErrorList:
-    """Array params are used whole only as an isolated ``command``/``args`` item (Tekton's
-    ``validateArrayUsage``; paths ``steps[i].<field>``)."""
-    errs = ErrorList()
-    for idx, step in enumerate(steps):
-        for path, text in step_strings(step, full=False):
-            if "$(" not in text:
-                continue
-            if path.startswith(("command[", "args[")):
-                e = check_isolated(text, "params", arrays)
-            else:
-                e = check_no_prohibited(text, "params", arrays)
-            errs.add(e.via_field(path).via_field_index("steps", idx))
-    return errs
 
 
 def check_inline_param_usage(steps: Sequence[Step], specs: Sequence[ParamSpec], ctx: Ctx

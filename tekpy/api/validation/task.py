@@ -139,7 +139,9 @@ def check_workspace_vars(spec: TaskSpec, propagated: set[str] | frozenset[str] =
                              {w.name for w in spec.workspaces} | set(propagated))
 
 
-def _check_array_usage(steps: Sequence[Step], arrays: set[str]) -> ErrorList:
+def check_array_usage(steps: Sequence[Step], arrays: set[str]) -> ErrorList:
+    """Array params are used whole only as an isolated ``command``/``args`` item (Tekton's
+    ``validateArrayUsage``; paths ``steps[i].<field>``)."""
     errs = ErrorList()
     for idx, step in enumerate(steps):
         for path, text in step_strings(step, full=False):
@@ -170,7 +172,7 @@ def validate_task_spec(spec: TaskSpec, ctx: Ctx) -> ErrorList:
     errs.add(check_param_enums(spec.params, ctx).via_field("params"))
     errs.add(check_param_name_format(spec.params))
     _, arrays, _ = split_by_type(spec.params)
-    errs.add(_check_array_usage(spec.steps, arrays))
+    errs.add(check_array_usage(spec.steps, arrays))
     errs.add(_check_steps_vars(spec.steps, r"context\.taskRun", {"name", "namespace", "uid"}))
     errs.add(_check_steps_vars(spec.steps, r"context\.task", {"name", "retry-count"}))
     results = {r.name for r in spec.results}
