@@ -7,18 +7,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import pytest_asyncio
 
-from tekpy.local.kubelet import AgentConfig, BwrapUnavailable, NodeAgent, check_bwrap
-
-
-@pytest.fixture(scope="session")
-def bwrap() -> str:
-    try:
-        return check_bwrap()
-    except BwrapUnavailable as exc:
-        pytest.skip(str(exc))
+from tekpy.local.kubelet import AgentConfig, NodeAgent
 
 
 @pytest_asyncio.fixture

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -27,17 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 TASKRUNS = Resource("tekton.dev", "v1", "taskruns", "TaskRun")
 
 pytestmark = pytest.mark.crds(*load_crds([ROOT / "manifests" / "crds"]))
-
-
-@pytest.fixture(scope="session")
-def entrypoint_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    given = os.environ.get("TEKPY_ENTRYPOINT_BUILD")
-    if given:
-        return Path(given)
-    out = tmp_path_factory.mktemp("entrypoint-build")
-    subprocess.run([str(ROOT / "hack" / "build-entrypoint.sh"), str(out)], check=True,
-                   timeout=600, capture_output=True)
-    return out
 
 
 @pytest_asyncio.fixture

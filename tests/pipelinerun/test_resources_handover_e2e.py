@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tekpy.local.kubelet import BwrapUnavailable, check_bwrap
-
 ROOT = Path(__file__).resolve().parents[2]
 
 PIPELINE = """
@@ -109,21 +107,6 @@ spec:
     resourceRef:
       name: src
 """
-
-
-@pytest.fixture(scope="module")
-def entrypoint_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    try:
-        check_bwrap()
-    except BwrapUnavailable as exc:
-        pytest.skip(str(exc))
-    given = os.environ.get("TEKPY_ENTRYPOINT_BUILD")
-    if given:
-        return Path(given)
-    out = tmp_path_factory.mktemp("entrypoint-build")
-    subprocess.run([str(ROOT / "hack" / "build-entrypoint.sh"), str(out)], check=True,
-                   timeout=600, capture_output=True)
-    return out
 
 
 @pytest.fixture

@@ -10,28 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from run_support import ROOT, RunTekpy
-
-from tekpy.local.kubelet import BwrapUnavailable, check_bwrap
-
-
-@pytest.fixture(scope="session")
-def bwrap() -> str:
-    try:
-        return check_bwrap()
-    except BwrapUnavailable as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="session")
-def entrypoint_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    given = os.environ.get("TEKPY_ENTRYPOINT_BUILD")
-    if given:
-        return Path(given)
-    out = tmp_path_factory.mktemp("entrypoint-build")
-    subprocess.run([str(ROOT / "hack" / "build-entrypoint.sh"), str(out)], check=True,
-                   timeout=600, capture_output=True)
-    return out
+from run_support import RunTekpy
 
 
 @pytest.fixture
