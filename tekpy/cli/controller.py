@@ -3,10 +3,18 @@
 Flags follow DESIGN §4 and Tekton's controller (``-entrypoint-image``, ``-nop-image``,
 ``-shell-image``, ``-threads-per-controller``, ``-namespace``). Configuration that Tekton
 reads from its ``feature-flags`` and ``config-defaults`` ConfigMaps is given with
-``--feature-flag KEY=VALUE`` and ``--config-default KEY=VALUE``.
+``--feature-flag KEY=VALUE`` and ``--config-default KEY=VALUE``; the keys of Tekton's
+``config-leader-election`` ConfigMap (``buckets``, ``lease-duration``, ``renew-deadline``,
+``retry-period``) are flags of the same names.
+
+``--buckets 1`` (the default) with ``--leader-elect`` keeps one Lease for the process;
+``--buckets N`` (2..10) runs every replica active: each reconciler's keys are split into N
+buckets, each bucket a Lease ``tekpy-controller.<reconciler>.<i>-of-<N>``, and a replica
+reconciles the keys of the buckets it holds.
 
 Exit status: 0 after a clean stop (SIGTERM/SIGINT), 1 when the controller fails (a lost
-leader election included), 2 for invalid flags.
+single-Lease leader election included; losing buckets is not a failure), 2 for invalid
+flags.
 """
 
 from __future__ import annotations
@@ -19,11 +27,13 @@ from typing import Any
 
 from tekpy.cli.tekton_flags import add_tekton_config_flags, tekton_config_maps
 
-__all__ = ["add_parser", "build_options", "run_controller"]
+__all__ = ["add_parser", "build_options", "leader_election_options", "run_controller"]
 
 log = logging.getLogger("tekpy.cli.controller")
 
 LEASE_NAME = "tekpy-controller"
+#: Knative's (and so Tekton's) upper limit of the ``buckets`` key.
+MAX_BUCKETS = 10
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -41,6 +51,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="elect a leader through a Lease, so replicas can stand by")
     p.add_argument("--leader-elect-namespace", default=None, metavar="NS",
                    help="namespace of the Lease (default: --namespace, else the pod's)")
+    p.add_argument("--buckets", type=int, default=1, metavar="N",
+                   help="split each reconciler's keys into N buckets, one Lease each, shared "
+                        "by all replicas (Tekton's config-leader-election 'buckets', 1..10; "
+                        "N > 1 implies --leader-elect; default 1: one Lease for the process)")
+    for flag, default, what in (
+            ("--lease-duration", "15s", "how long a Lease is valid without renewal"),
+            ("--renew-deadline", "10s", "how long a holder retries renewing before giving up"),
+            ("--retry-period", "2s", "the wait between acquire or renew attempts")):
+        p.add_argument(flag, default=default, metavar="DURATION",
+                       help=f"leader election: {what} (default {default}, as Tekton)")
     p.add_argument("--threads-per-controller", type=int, default=2, metavar="N",
                    help="concurrent reconciles per controller (default 2, as Tekton)")
     p.add_argument("--metrics-bind-address", default=":9090", metavar="ADDR",
@@ -74,7 +94,37 @@ def build_options(args: argparse.Namespace) -> Any:
                              nop_image=args.nop_image, shell_image=args.shell_image)
 
 
-async def _run(args: argparse.Namespace, options: Any) -> int:
+def leader_election_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The Manager's leader election arguments the flags describe; ValueError if invalid."""
+    from tekpy.api.durations import parse_duration
+
+    if not 1 <= args.buckets <= MAX_BUCKETS:
+        raise ValueError(f"--buckets must be between 1 and {MAX_BUCKETS}, not {args.buckets}")
+    timing = {
+        "lease_duration": parse_duration(args.lease_duration),
+        "renew_deadline": parse_duration(args.renew_deadline),
+        "retry_period": parse_duration(args.retry_period),
+    }
+    elect = args.leader_elect or args.buckets > 1
+    if elect:
+        from tekpy.runtime.leaderelection import LeaderElectionConfig, LeaseLock
+
+        # The Manager checks these too, but only inside the event loop: check now, exit 2.
+        lock = LeaseLock(None, "", LEASE_NAME, "check")  # type: ignore[arg-type]
+        LeaderElectionConfig(lock=lock, lease_duration=timing["lease_duration"],
+                             renew_deadline=timing["renew_deadline"],
+                             retry_period=timing["retry_period"]).validate()
+    return {
+        "leader_election": elect,
+        "leader_election_id": LEASE_NAME if elect else None,
+        "leader_election_buckets": args.buckets if args.buckets > 1 else None,
+        "leader_election_namespace": args.leader_elect_namespace,
+        "leader_election_release_on_cancel": True,
+        **timing,
+    }
+
+
+async def _run(args: argparse.Namespace, options: Any, election: dict[str, Any]) -> int:
     from tekpy.pipelinerun.reconciler import setup_pipelinerun_controller
     from tekpy.runtime.client import Client
     from tekpy.runtime.manager import LeaderElectionLost, Manager
@@ -86,10 +136,7 @@ async def _run(args: argparse.Namespace, options: Any) -> int:
         client = await Client.from_environment()
     async with client:
         manager = Manager(
-            client, namespace=args.namespace, leader_election=args.leader_elect,
-            leader_election_id=LEASE_NAME if args.leader_elect else None,
-            leader_election_namespace=args.leader_elect_namespace,
-            leader_election_release_on_cancel=True,
+            client, namespace=args.namespace, **election,
             metrics_bind_address=args.metrics_bind_address,
             health_probe_bind_address=args.health_probe_bind_address)
         manager.add_healthz_check("ping", lambda: None)
@@ -109,11 +156,12 @@ def run_controller(args: argparse.Namespace) -> int:
                         format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
     try:
         options = build_options(args)
-    except ValueError as exc:  # ConfigError is a ValueError too
+        election = leader_election_options(args)
+    except ValueError as exc:  # ConfigError and DurationError are ValueErrors too
         print(f"tekpy controller: {exc}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(_run(args, options))
+        return asyncio.run(_run(args, options, election))
     except KeyboardInterrupt:
         return 0
     except Exception as exc:

@@ -4,7 +4,8 @@
   (``requeue``, ``requeue_after``), the :class:`Reconciler` protocol
   (``async reconcile(request) -> Result``) and :class:`TerminalError` (not retried).
 * :class:`Controller`: a rate-limited work queue, ``max_concurrent_reconciles`` workers,
-  ``watch(informer, handler, *predicates)``, ``async start()`` / ``async stop()``.
+  ``watch(informer, handler, *predicates)``, ``async start()`` / ``async stop()``, and for
+  bucket mode a ``key_filter`` (a :data:`KeyFilter`) applied at dequeue and ``resync()``.
 * Event handlers (informer event -> requests): :class:`EnqueueRequestForObject`,
   :class:`EnqueueRequestForOwner`, :class:`EnqueueRequestsFromMapFunc`.
 * Predicates (event filters): :class:`GenerationChangedPredicate`,
@@ -16,7 +17,7 @@
 """
 
 from tekpy.runtime.controller.builder import ControllerBuilder
-from tekpy.runtime.controller.controller import Controller, Informer
+from tekpy.runtime.controller.controller import Controller, Informer, KeyFilter
 from tekpy.runtime.controller.handlers import (
     EnqueueRequestForObject,
     EnqueueRequestForOwner,
@@ -57,6 +58,7 @@ __all__ = [
     "Funcs",
     "GenerationChangedPredicate",
     "Informer",
+    "KeyFilter",
     "LabelChangedPredicate",
     "LabelSelectorPredicate",
     "MapFunc",

@@ -24,6 +24,12 @@ Behaviour (controller-runtime's, in asyncio):
   informer has synced, starts the workers and runs until cancelled or :meth:`Controller.stop`;
   stopping shuts the queue, lets in-flight reconciles finish (a second cancellation cancels
   them) and does not start queued ones.
+* Sharding (Knative-style buckets, set up by the Manager): with a ``key_filter``, a worker
+  checks each request when it takes it from the queue and drops the ones the filter
+  rejects (another replica owns them) - no reconcile, no requeue, their retry history
+  forgotten. Requests from watches, ``requeue_after`` timers and retries all pass this one
+  check, so a key whose bucket moved away is dropped at its next dequeue. :meth:`resync`
+  re-enqueues the cached keys a filter selects (when this replica gains a bucket).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from tekpy.runtime.clock import REAL_CLOCK, Clock
-from tekpy.runtime.controller.handlers import EventHandler
+from tekpy.runtime.controller.handlers import EnqueueRequestForObject, EventHandler
 from tekpy.runtime.controller.predicates import Predicate
 from tekpy.runtime.controller.reconcile import (
     ReconcileFunc,
@@ -53,10 +59,11 @@ from tekpy.runtime.metrics.controller import (
 )
 from tekpy.runtime.workqueue import RateLimiter, RateLimitingQueue, ShutDown
 
-__all__ = ["Controller", "Informer"]
+__all__ = ["Controller", "Informer", "KeyFilter"]
 
 log = logging.getLogger("tekpy.runtime.controller")
 Obj = dict[str, Any]
+KeyFilter = Callable[[Request], bool]
 
 
 class Informer(Protocol):
@@ -142,6 +149,8 @@ class Controller:
     ``rate_limiter`` spaces retries (default: exponential 5 ms..1000 s per request, max-of a
     10/s burst-100 bucket). ``clock`` drives the queue's delays and the reconcile timing.
     ``cache_sync_timeout`` (seconds of loop time) bounds the wait for informers to sync.
+    ``key_filter(request)``, when set, decides at dequeue which requests this process
+    reconciles (the others are dropped); the Manager sets it in bucket mode.
     """
 
     #: Controllers run only on the elected leader (read by the Manager).
@@ -156,6 +165,7 @@ class Controller:
         rate_limiter: RateLimiter | None = None,
         clock: Clock = REAL_CLOCK,
         cache_sync_timeout: float = 120.0,
+        key_filter: KeyFilter | None = None,
     ) -> None:
         if not name:
             raise ValueError("a controller needs a name (it labels its metrics and logs)")
@@ -169,6 +179,7 @@ class Controller:
         self.max_concurrent_reconciles = max_concurrent_reconciles
         self.clock = clock
         self.cache_sync_timeout = cache_sync_timeout
+        self.key_filter = key_filter
         self.queue: RateLimitingQueue[Request] = RateLimitingQueue(
             name, rate_limiter=rate_limiter, clock=clock
         )
@@ -283,6 +294,11 @@ class Controller:
             if self._stopping:
                 queue.done(request)
                 return
+            if self.key_filter is not None and not self._accepts(request):
+                # Another replica's key: drop it (and any backoff it built up here).
+                queue.forget(request)
+                queue.done(request)
+                continue
             self._active += 1
             self._m_active.inc()
             try:
@@ -291,6 +307,45 @@ class Controller:
                 self._active -= 1
                 self._m_active.dec()
                 queue.done(request)
+
+    def _accepts(self, request: Request) -> bool:
+        assert self.key_filter is not None
+        try:
+            return self.key_filter(request)
+        except Exception:
+            log.exception("key filter failed, request dropped: controller=%s key=%s",
+                          self.name, request.key)
+            return False
+
+    def resync(self, keep: KeyFilter | None = None) -> int:
+        """Enqueue a request for every cached object this controller reconciles, or only
+        those ``keep(request)`` accepts; return how many were enqueued.
+
+        The objects come from the watches that enqueue the object itself (``for_``), or,
+        when there is none, from every watch through its handler's ``generic`` event.
+        Predicates apply through their ``generic`` check, except that a ``for_`` watch
+        without predicates is listed by key only (no object is decoded).
+        """
+        own = [(i, s) for i, s in self._watches if isinstance(s.handler, EnqueueRequestForObject)]
+        counter = _CountingQueue(self.queue, keep)
+        for informer, source in own or self._watches:
+            store = getattr(informer, "store", None)
+            if own and not source.predicates and callable(getattr(store, "list_keys", None)):
+                for key in store.list_keys():  # type: ignore[union-attr]
+                    counter.add(Request.from_key(key))
+                continue
+            objs = _cached_objects(informer, store)
+            if objs is None:
+                log.warning("cannot resync from a watch without a store: controller=%s",
+                            self.name)
+                continue
+            for obj in objs:
+                try:
+                    if all(p.generic(obj) for p in source.predicates):
+                        source.handler.generic(obj, counter)
+                except Exception:
+                    log.exception("resync failed for an object: controller=%s", self.name)
+        return counter.added
 
     async def _reconcile_handler(self, request: Request) -> None:
         start = self.clock.monotonic()
@@ -347,3 +402,24 @@ class Controller:
         else:
             self.queue.forget(request)
             self._m_total["success"].inc()
+
+
+class _CountingQueue:
+    """Adds the requests ``keep`` accepts to ``queue`` and counts them (resync)."""
+
+    def __init__(self, queue: RateLimitingQueue[Request], keep: KeyFilter | None) -> None:
+        self._queue = queue
+        self._keep = keep
+        self.added = 0
+
+    def add(self, item: Request) -> None:
+        if self._keep is None or self._keep(item):
+            self._queue.add(item)
+            self.added += 1
+
+
+def _cached_objects(informer: Any, store: Any) -> list[Obj] | None:
+    if callable(getattr(store, "list", None)):
+        return list(store.list())
+    lister = getattr(informer, "lister", None)
+    return list(lister().list()) if callable(lister) else None

@@ -3,7 +3,8 @@
 Public names: :class:`LeaderElector`, :class:`LeaderElectionConfig`, :class:`LeaseLock`,
 :class:`LeaderElectionRecord`, the :class:`Lock` protocol and ``JITTER_FACTOR``; for
 Knative-style sharding, :class:`BucketedElection`, :class:`BucketSet` and
-:func:`bucket_names`.
+:func:`bucket_names` (the key -> bucket hash is in :mod:`.keyhash`; the Manager's
+``leader_election_buckets`` wires it all into controllers).
 """
 
 from tekpy.runtime.leaderelection.buckets import BucketedElection, BucketSet, bucket_names

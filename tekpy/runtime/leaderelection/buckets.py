@@ -11,14 +11,14 @@ a replica that starts late leads nothing until a holder goes away; the gain is t
 failure moves only the failed replica's buckets and that work spreads once replicas
 restart at different times.
 
-Keys map to buckets by rendezvous hashing (highest random weight): stable across replicas
-and processes, and changing the bucket count moves only the keys that must move.
+Keys map to buckets as in Knative (:mod:`.keyhash`: FNV-1a 64 on a per-key ring of 2048
+slots): stable across replicas and processes, and changing the bucket count moves only the
+keys that must move. The Manager wires this into controllers (``leader_election_buckets``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from tekpy.runtime.clock import REAL_CLOCK, Clock
 from tekpy.runtime.leaderelection.elector import LeaderElectionConfig, LeaderElector
+from tekpy.runtime.leaderelection.keyhash import KeyHasher, namespaced_key
 from tekpy.runtime.leaderelection.leaselock import LeaseLock, Lock
 
 if TYPE_CHECKING:
@@ -45,19 +46,16 @@ def bucket_names(prefix: str, total: int) -> list[str]:
     return [f"{prefix}.{i:02d}-of-{total:02d}".lower() for i in range(total)]
 
 
-def _key_of(key: Any) -> str:
-    # A Request (or anything with .key) or a "namespace/name" string.
-    return str(getattr(key, "key", key))
-
-
 class BucketSet:
     """Assigns keys (``namespace/name`` or a Request) to one of ``names``, and knows which
     buckets this replica ``held`` (maintained by :class:`BucketedElection`)."""
 
+    #: Lookups remembered before the memo is dropped (recomputing is cheap but not free).
+    MEMO_SIZE = 16384
+
     def __init__(self, names: Iterable[str], held: Iterable[str] = ()) -> None:
-        self.names = tuple(sorted(set(names)))
-        if not self.names:
-            raise ValueError("a bucket set needs at least one bucket")
+        self._hasher = KeyHasher(names)
+        self.names = self._hasher.names
         self.held: set[str] = set(held)
         self._cache: dict[str, str] = {}
 
@@ -66,16 +64,13 @@ class BucketSet:
         return self.owner_of(key) in self.held
 
     def owner_of(self, key: Any) -> str:
-        """The bucket that ``key`` belongs to."""
-        k = _key_of(key)
+        """The bucket that ``key`` belongs to (a cluster-scoped ``name`` counts as
+        ``/name``, as in Knative)."""
+        k = namespaced_key(key)
         owner = self._cache.get(k)
         if owner is None:
-
-            def weight(bucket: str) -> bytes:
-                return hashlib.blake2b(f"{bucket}\x00{k}".encode(), digest_size=8).digest()
-
-            owner = max(self.names, key=weight)
-            if len(self._cache) >= 4096:  # bounded: forget everything, recomputing is cheap
+            owner = self._hasher.bucket_of(k)
+            if len(self._cache) >= self.MEMO_SIZE:
                 self._cache.clear()
             self._cache[k] = owner
         return owner
@@ -88,6 +83,9 @@ class BucketedElection:
     this replica gains or loses a bucket. ``lock_for(name)`` builds each bucket's lock;
     by default a :class:`LeaseLock` in ``namespace`` for ``client``.
     """
+
+    #: An election runs on every replica (read by the Manager's ``add``).
+    needs_leader_election = False
 
     def __init__(
         self,
@@ -112,6 +110,8 @@ class BucketedElection:
             lock_for = lambda name: LeaseLock(client, namespace, name, identity)  # noqa: E731
         self.buckets = BucketSet(bucket_names(prefix, total))
         self.identity = identity
+        self.name = f"bucket-election:{prefix.lower()}"
+        """Names the election as a Manager runnable."""
         self._on_promote = on_promote
         self._on_demote = on_demote
         self._clock = clock
@@ -128,6 +128,8 @@ class BucketedElection:
             )
             for name in self.buckets.names
         }
+        for config in self._configs.values():
+            config.validate()  # fail here rather than when run() builds the electors
 
     @property
     def held(self) -> frozenset[str]:
@@ -137,6 +139,10 @@ class BucketedElection:
     def has(self, key: Any) -> bool:
         """Whether this replica leads the bucket of ``key`` (a Request or ``ns/name``)."""
         return self.buckets.has(key)
+
+    async def start(self) -> None:
+        """Same as :meth:`run` (the Manager's runnable protocol)."""
+        await self.run()
 
     async def run(self) -> None:
         """Compete for every bucket until cancelled (releasing held Leases on the way out

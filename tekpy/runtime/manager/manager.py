@@ -12,6 +12,14 @@ leader runnables, leader election (releasing the Lease if ``leader_election_rele
 so a standby takes over at once), other runnables, caches, event recorders, servers, all
 within ``graceful_shutdown_timeout``. A leader that loses its Lease stops everything at once
 and ``start()`` raises :class:`LeaderElectionLost`, so the process exits non-zero.
+
+Bucket mode (``leader_election_buckets=B``, Knative's sharding): controllers run on every
+replica from step 4 on, each with its own B Leases ``<leader_election_id>.<controller>.
+<i>-of-<B>`` (:class:`~tekpy.runtime.leaderelection.BucketedElection`); a controller's
+workers drop the keys whose bucket this replica does not hold, and gaining a bucket
+re-enqueues that bucket's cached keys. Losing buckets is not fatal: the replica competes
+for them again. Stop order: controllers (in-flight reconciles finish), then the elections
+(releasing the Leases with ``leader_election_release_on_cancel``).
 """
 
 from __future__ import annotations
@@ -35,7 +43,8 @@ if TYPE_CHECKING:
     from tekpy.runtime.cache import SharedInformerFactory
     from tekpy.runtime.client import Client
     from tekpy.runtime.events import EventRecorder
-    from tekpy.runtime.leaderelection import LeaderElector
+    from tekpy.runtime.leaderelection import BucketedElection, LeaderElector
+    from tekpy.runtime.manager.buckets import ControllerBuckets
 
 __all__ = ["GracefulShutdownTimeout", "LeaderElectionLost", "Manager"]
 
@@ -73,6 +82,11 @@ class Manager:
     Lease (in ``leader_election_namespace``, else ``namespace``, else the pod's namespace,
     else ``default``). With ``namespace``, informers of namespaced resources watch only
     that namespace unless a watch names another.
+
+    ``leader_election_buckets=B`` (with ``leader_election=True``) selects bucket mode
+    instead of one Lease for the whole process (see the module docstring): every replica
+    runs the controllers, each reconciling only the keys of the buckets it holds;
+    ``leader_election_id`` is then the ``<component>`` part of the Lease names.
     """
 
     def __init__(
@@ -84,6 +98,7 @@ class Manager:
         leader_election_id: str | None = None,
         leader_election_namespace: str | None = None,
         leader_election_release_on_cancel: bool = False,
+        leader_election_buckets: int | None = None,
         lease_duration: float = 15.0,
         renew_deadline: float = 10.0,
         retry_period: float = 2.0,
@@ -97,6 +112,8 @@ class Manager:
     ) -> None:
         if leader_election and not leader_election_id:
             raise ValueError("leader_election_id is required when leader_election is enabled")
+        if leader_election_buckets is not None and not leader_election:
+            raise ValueError("leader_election_buckets needs leader_election=True")
         self.client = client
         self.namespace = namespace
         self.clock = clock
@@ -136,7 +153,26 @@ class Manager:
 
         self.elector: LeaderElector | None = None
         self._elector_task: asyncio.Task[None] | None = None
-        if leader_election:
+        self.buckets = leader_election_buckets
+        """Buckets per controller in bucket mode, else None."""
+        self._bucket_mode: ControllerBuckets | None = None
+        if leader_election and leader_election_buckets is not None:
+            from tekpy.runtime.manager.buckets import ControllerBuckets
+
+            self._bucket_mode = ControllerBuckets(
+                client,
+                self.identity,
+                component=leader_election_id or "",
+                total=leader_election_buckets,
+                namespace=leader_election_namespace or namespace or _default_lease_namespace(),
+                lease_duration=lease_duration,
+                renew_deadline=renew_deadline,
+                retry_period=retry_period,
+                release_on_cancel=leader_election_release_on_cancel,
+                clock=clock,
+                on_error=self._fail,
+            )
+        elif leader_election:
             self.elector = self._make_elector(
                 leader_election_id or "",
                 leader_election_namespace or namespace or _default_lease_namespace(),
@@ -153,10 +189,16 @@ class Manager:
 
         It runs only while leading unless ``needs_leader_election`` is False (the argument
         wins over the runnable's own attribute). Runnables added after start begin at once
-        when their group is running.
+        when their group is running. In bucket mode a runnable that needs leader election
+        must be a controller (it gets its own bucket election and key filter); anything
+        else raises ``ValueError``.
         """
         if needs_leader_election is None:
             needs_leader_election = _needs_le(runnable)
+        if needs_leader_election and self._bucket_mode is not None:
+            self._bucket_mode.add(runnable)  # raises unless it is a controller
+            self._leader_runnables.add(runnable)
+            return
         group = self._leader_runnables if needs_leader_election else self._others
         group.add(runnable)
 
@@ -199,10 +241,23 @@ class Manager:
         return None
 
     def is_leader(self) -> bool:
-        """True while leader runnables run (always, once started, without election)."""
+        """True while leader runnables run (always, once started, without election); in
+        bucket mode, while this replica holds at least one bucket."""
+        if self._bucket_mode is not None:
+            return self.elected.is_set() and bool(self._bucket_mode.held)
         if self.elector is None:
             return self.elected.is_set()
         return self.elected.is_set() and self.elector.is_leader() and not self._lost
+
+    @property
+    def held_buckets(self) -> frozenset[str]:
+        """Bucket mode: the Lease names of the buckets this replica holds now."""
+        return self._bucket_mode.held if self._bucket_mode is not None else frozenset()
+
+    @property
+    def bucket_elections(self) -> dict[str, BucketedElection]:
+        """Bucket mode: each controller's election, by controller name."""
+        return self._bucket_mode.elections if self._bucket_mode is not None else {}
 
     def stop(self) -> None:
         """Ask a running ``start()`` to stop gracefully (safe to call from a signal)."""
@@ -251,6 +306,8 @@ class Manager:
             self._elector_task.add_done_callback(self._elector_done)
         else:
             self._start_leader_runnables()
+            if self._bucket_mode is not None:
+                self._bucket_mode.start()  # the controllers are up: compete for buckets
 
     async def _until_stopped(self, aw: Any) -> bool:
         """Await ``aw`` unless a stop comes first; False if stopped or ``aw`` is falsy."""
@@ -306,6 +363,10 @@ class Manager:
             assert self.elector is not None
             grace = max(left(), self.elector.config.renew_deadline)
             await asyncio.wait({self._elector_task}, timeout=grace)
+        if self._bucket_mode is not None:
+            # The controllers have stopped, so releasing the buckets now cannot let
+            # another replica run a key while this one still does.
+            await self._bucket_mode.stop(left())
         in_time = await self._others.stop(left()) and in_time
         try:
             await asyncio.wait_for(self.informers.stop(), timeout=max(left(), 1.0))
