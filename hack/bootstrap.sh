@@ -18,6 +18,8 @@ command -v gcc >/dev/null || need_apt+=(gcc)
 [ -x /usr/bin/python3 ] || need_apt+=(python3)
 [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q static || need_apt+=(busybox-static)
 command -v file >/dev/null || need_apt+=(file)
+# The controller image ships the machine's CA bundle.
+[ -f /etc/ssl/certs/ca-certificates.crt ] || need_apt+=(ca-certificates)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
