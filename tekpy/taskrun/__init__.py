@@ -30,6 +30,10 @@ Status
     (:data:`READY_ANNOTATION`/:data:`READY_VALUE`, :data:`CANCEL_ANNOTATION`/
     :data:`CANCEL_VALUE`), container name prefixes (:data:`STEP_PREFIX`,
     :data:`SIDECAR_PREFIX`) and :func:`format_time` / :func:`parse_time` (status timestamps).
+    ``results-from: sidecar-logs``: :func:`results_log_ready` (the Pod's results sidecar has
+    exited, so its log, container :data:`RESULTS_CONTAINER`, is complete),
+    :func:`parse_sidecar_log` (log + ``max-result-size`` -> :class:`RunResult` entries for
+    :func:`derive_status`'s ``logged``; :class:`ResultTooLarge` for a line over the limit).
 
 Stability: every name in ``__all__`` is the package's stable interface (the reconciler and
 other shells import only these); submodules are internal and may change.
@@ -51,6 +55,9 @@ from tekpy.taskrun.podbuilder.volumes import (
 )
 from tekpy.taskrun.resolve import prepare_task_spec, resolve_task_spec
 from tekpy.taskrun.status import (
+    RESULTS_CONTAINER,
+    ResultTooLarge,
+    RunResult,
     cancel,
     check_pod_failed,
     derive_status,
@@ -64,9 +71,11 @@ from tekpy.taskrun.status import (
     is_retriable,
     mark_pending,
     mark_running,
+    parse_sidecar_log,
     parse_time,
     pod_creation_failure,
     reasons,
+    results_log_ready,
     retry,
     sidecar_state,
     sidecars_ready,
@@ -81,12 +90,15 @@ __all__ = [
     "DEFAULT_IMAGE_COMMANDS",
     "READY_ANNOTATION",
     "READY_VALUE",
+    "RESULTS_CONTAINER",
     "SIDECAR_PREFIX",
     "STEP_PREFIX",
     "BuiltPod",
     "ImageCommand",
     "PodBuildError",
     "PodBuilderConfig",
+    "ResultTooLarge",
+    "RunResult",
     "build_pod",
     "cancel",
     "check_pod_failed",
@@ -103,11 +115,13 @@ __all__ = [
     "mark_running",
     "mark_pending",
     "pod_creation_failure",
+    "parse_sidecar_log",
     "parse_time",
     "pod_name",
     "prepare_task_spec",
     "reasons",
     "resolve_task_spec",
+    "results_log_ready",
     "retry",
     "sidecar_state",
     "sidecars_ready",

@@ -47,14 +47,22 @@ class ImageCommand:
         return [*self.entrypoint, *self.cmd]
 
 
-# Official images whose configs set no ENTRYPOINT, only a shell as CMD (Docker Hub's
-# busybox, alpine and ubuntu): what the controller uses unless told otherwise. Images with an
-# ENTRYPOINT script (bash's docker-entrypoint.sh) are left out: a local root file system
-# standing in for them has no such script.
+# Docker Hub's bash image: ENTRYPOINT docker-entrypoint.sh, CMD bash. The script runs bash
+# with the arguments when there are none or the first is an option (``-c ...``), and
+# otherwise execs the arguments as a command (``echo hi``). A local root file system standing
+# in for the image has no such script, so the same rule is given to bash as a program; $0
+# keeps the script's name for error messages.
+_BASH_ENTRYPOINT_RULE = ('if [ "$#" -eq 0 ] || [ "${1#-}" != "$1" ]; then set -- bash "$@"; fi; '
+                        'exec "$@"')
+
+# Official images (Docker Hub's busybox, alpine, ubuntu and bash): what the controller uses
+# unless told otherwise. The first three set no ENTRYPOINT, only a shell as CMD.
 DEFAULT_IMAGE_COMMANDS: Mapping[str, ImageCommand] = {
     "busybox": ImageCommand((), ("sh",)),
     "alpine": ImageCommand((), ("/bin/sh",)),
     "ubuntu": ImageCommand((), ("/bin/bash",)),
+    "bash": ImageCommand(("bash", "-c", _BASH_ENTRYPOINT_RULE, "docker-entrypoint.sh"),
+                         ("bash",)),
 }
 
 

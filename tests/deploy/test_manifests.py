@@ -195,6 +195,7 @@ async def test_controller_runs_a_pipeline_with_only_its_service_accounts_rights(
         (("watch", "pods", "--all-namespaces"), "yes"),
         (("patch", "pipelineruns.tekton.dev", "--subresource=status", "-n", namespace), "yes"),
         (("create", "events", "-n", namespace), "yes"),
+        (("get", "pods", "--subresource=log", "-n", namespace), "yes"),
         (("update", "leases.coordination.k8s.io", "-n", SYSTEM_NS), "yes"),
         (("update", "leases.coordination.k8s.io", "-n", namespace), "no"),
         (("get", "secrets", "-n", namespace), "yes"),

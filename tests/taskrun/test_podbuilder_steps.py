@@ -321,6 +321,37 @@ def test_the_controller_knows_official_shell_images_by_default() -> None:
                      "step-unnamed-0")["args"]
     assert args[args.index("-entrypoint") + 1] == "sh"
     assert args[args.index("--") + 1:] == ["-c", "ls"]
-    # an image whose ENTRYPOINT is a script is not guessed
+    # an image nobody listed is not guessed
     with pytest.raises(PodBuildError, match="has no command or script"):
-        pod_for({"taskSpec": {"steps": [{"image": "mirror.gcr.io/bash", "args": ["x"]}]}}, cfg)
+        pod_for({"taskSpec": {"steps": [{"image": "acme/tool", "args": ["x"]}]}}, cfg)
+
+
+# Docker Hub's bash image: ENTRYPOINT docker-entrypoint.sh, CMD bash. The script runs bash
+# when there are no arguments or the first is an option, and execs the arguments otherwise.
+@pytest.mark.parametrize(("args", "stdin", "out"), [
+    pytest.param(["echo", "foo", "bar"], "", "foo bar\n", id="a-command-is-executed"),
+    pytest.param(["printf", "%s|", "-c", "x"], "", "-c|x|", id="later-options-belong-to-it"),
+    pytest.param(["-c", "echo from-bash $0", "zero"], "", "from-bash zero\n",
+                 id="an-option-first-goes-to-bash"),
+    pytest.param([], "echo from-stdin", "from-stdin\n", id="no-args-runs-bash-cmd"),
+])
+def test_the_bash_image_runs_its_entrypoint_rule(args: list[str], stdin: str,
+                                                  out: str) -> None:
+    import shutil
+    import subprocess
+
+    from tekpy.taskrun.reconciler.options import ReconcilerOptions
+
+    cfg = ReconcilerOptions().pod_builder_config()
+    step = {"image": "mirror.gcr.io/bash@sha256:" + "e" * 64, **({"args": args} if args else {})}
+    c = container(pod_for({"taskSpec": {"steps": [step]}}, cfg).pod, "step-unnamed-0")
+    flags = c["args"]
+    # what the entrypoint runs: -entrypoint's program, then everything after "--"
+    command = [flags[flags.index("-entrypoint") + 1], *flags[flags.index("--") + 1:]]
+    assert command[:2] == ["bash", "-c"] and command[3] == "docker-entrypoint.sh"
+    assert command[4:] == (args or ["bash"])  # the image's CMD only without step args
+    bash = shutil.which("bash")
+    assert bash is not None
+    done = subprocess.run([bash, *command[1:]], input=stdin, capture_output=True, text=True,
+                          timeout=30, check=False)
+    assert (done.returncode, done.stdout) == (0, out), done.stderr

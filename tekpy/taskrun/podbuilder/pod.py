@@ -33,6 +33,11 @@ from tekpy.taskrun.podbuilder.containers import (
 )
 from tekpy.taskrun.podbuilder.creds import creds_init
 from tekpy.taskrun.podbuilder.errors import PodBuildError
+from tekpy.taskrun.podbuilder.podtemplate import (
+    pod_template_replacements,
+    substitute_pod_template,
+)
+from tekpy.taskrun.podbuilder.resultsidecar import needs_results_sidecar, results_sidecar
 from tekpy.taskrun.podbuilder.scripts import place_scripts
 from tekpy.taskrun.podbuilder.steps import order_steps, resolve_commands
 from tekpy.taskrun.podbuilder.workspaces import (
@@ -103,9 +108,9 @@ def _override_resources(items: list[Any], specs: list[Any]) -> list[Any]:
             for i in items]
 
 
-def _ready_immediately(config: PodBuilderConfig, sidecars: list[Sidecar]) -> bool:
+def _ready_immediately(config: PodBuilderConfig, has_sidecars: bool) -> bool:
     ff = config.feature_flags
-    if sidecars or ff.running_in_environment_with_injected_sidecars:
+    if has_sidecars or ff.running_in_environment_with_injected_sidecars:
         return not ff.await_sidecar_readiness
     return True
 
@@ -197,6 +202,9 @@ def build_pod(taskrun: TaskRun, spec: TaskSpec, config: PodBuilderConfig | None 
     common_args += creds.args
     volumes += creds.volumes
     base_mounts += creds.mounts
+    log_results = needs_results_sidecar(ff.results_from, spec)
+    if log_results:
+        common_args += ["-result_from", "sidecar-logs"]
     if ff.enable_termination_message_compression and ff.results_from != "sidecar-logs":
         common_args.append("-compress_termination_message=true")
 
@@ -229,15 +237,25 @@ def build_pod(taskrun: TaskRun, spec: TaskSpec, config: PodBuilderConfig | None 
     if wd is not None:
         init.append(wd)
 
-    template = merge_pod_template(taskrun.spec.pod_template, cfg.default_pod_template) or {}
-    windows = (taskrun.spec.pod_template or {}).get("nodeSelector", {}).get(
+    # the run's own template gets the params (as Tekton: before the default is merged in)
+    own_template = substitute_pod_template(taskrun.spec.pod_template, pod_template_replacements(
+        spec.params, {p.name: p.value for p in taskrun.spec.params}))
+    template = merge_pod_template(own_template, cfg.default_pod_template) or {}
+    windows = (own_template or {}).get("nodeSelector", {}).get(
         "kubernetes.io/os") == "windows"
     restricted = _init_security_context(cfg, windows)
     if restricted is not None:
         for c in init:
             c["securityContext"] = dict(restricted)
     resolve_commands(step_cs, cfg.image_commands)
-    ready_now = _ready_immediately(cfg, sidecars)
+    if log_results:
+        # after place-scripts (it runs a command), mounting the run dirs to see steps finish
+        logger = results_sidecar(spec, cfg.shell_image,
+                                 cfg.defaults.default_sidecar_log_polling_interval)
+        logger["volumeMounts"] = [*(v.run_mount(i, True) for i in range(len(step_cs))),
+                                  *v.implicit_mounts()]
+        sidecar_cs.append(logger)
+    ready_now = _ready_immediately(cfg, bool(sidecar_cs))
     order_steps(step_cs, steps, spec.results, common_args, wait_for_ready=not ready_now,
                 mount_downward_everywhere=ff.keep_pod_on_cancel)
     volumes.append(v.bin_volume())

@@ -24,6 +24,7 @@ from tekpy.taskrun import (
     CANCEL_VALUE,
     READY_ANNOTATION,
     READY_VALUE,
+    RESULTS_CONTAINER,
     STEP_PREFIX,
     BuiltPod,
     is_pod_archived,
@@ -162,7 +163,9 @@ class PodOps:
         ops: list[dict[str, Any]] = []
         for cs in (pod.get("status") or {}).get("containerStatuses") or []:
             name = cs.get("name", "")
-            if name.startswith(STEP_PREFIX) or (cs.get("state") or {}).get("running") is None:
+            # the results sidecar exits by itself once it has printed the results
+            if name.startswith(STEP_PREFIX) or name == RESULTS_CONTAINER or \
+                    (cs.get("state") or {}).get("running") is None:
                 continue
             for i, c in enumerate(containers):
                 if c.get("name") == name and c.get("image") != nop_image:

@@ -39,8 +39,11 @@ from tekpy.runtime.client import ApiError, Client, is_forbidden, is_not_found
 from tekpy.runtime.clock import REAL_CLOCK, Clock
 from tekpy.runtime.controller import Request, Result
 from tekpy.taskrun import (
+    RESULTS_CONTAINER,
     SIDECAR_PREFIX,
     PodBuildError,
+    ResultTooLarge,
+    RunResult,
     build_pod,
     cancel,
     check_pod_failed,
@@ -53,10 +56,12 @@ from tekpy.taskrun import (
     is_retriable,
     mark_pending,
     mark_running,
+    parse_sidecar_log,
     parse_time,
     pod_creation_failure,
     prepare_task_spec,
     reasons,
+    results_log_ready,
     retry,
     sidecar_state,
     sidecars_ready,
@@ -67,6 +72,7 @@ from tekpy.taskrun.reconciler.events import emit_condition_events
 from tekpy.taskrun.reconciler.kinds import TASKRUNS
 from tekpy.taskrun.reconciler.metrics import TaskRunMetrics, default_metrics
 from tekpy.taskrun.reconciler.options import ReconcilerOptions
+from tekpy.taskrun.reconciler.podlogs import LogUnavailable, read_container_log
 from tekpy.taskrun.reconciler.pods import PodNotOwned, PodOps
 from tekpy.taskrun.reconciler.resolve import (
     ResolutionFailed,
@@ -288,13 +294,43 @@ class TaskRunReconciler:
         if sidecars_ready(pod):
             pod = await self.pods.mark_ready(pod)
             self.metrics.pod_latency_once(pod, a.raw)
+        logged = await self._logged_results(a, pod)
+        if logged is None:
+            return
         status, problems = derive_status(
             {**a.raw, "status": a.status}, pod, spec, a.now,
-            fail_on_missing_results=self.options.fail_on_missing_results)
+            fail_on_missing_results=self.options.fail_on_missing_results, logged=logged)
         for problem in problems:
             log.warning("reading pod status namespace=%s name=%s problem=%s",
                         a.namespace, a.name, problem)
         a.status = status
+
+    async def _logged_results(self, a: _Attempt, pod: dict[str, Any]) -> list[RunResult] | None:
+        """The results in the results sidecar's log once it has exited (``results-from:
+        sidecar-logs``); [] without that sidecar, None when the run was failed for a result
+        over ``max-result-size``. Other problems are logged and leave the results unread,
+        as in Tekton; a server error is raised so that the run is reconciled again."""
+        if not results_log_ready(pod):
+            return []
+        meta = pod.get("metadata") or {}
+        try:
+            text = await read_container_log(self.client, a.namespace, str(meta.get("name")),
+                                            RESULTS_CONTAINER)
+            return parse_sidecar_log(text, self.options.config.feature_flags.max_result_size)
+        except ResultTooLarge as exc:
+            # Tekton's message: its label ends in a space, and %q quotes the quoted name
+            self._fail(a, reasons.RESULT_LARGER_THAN_ALLOWED,
+                       f'[User error]  TaskRun ""{a.name}"" failed: {exc}')
+            return None
+        except LogUnavailable as exc:
+            if exc.status >= 500:
+                raise
+            log.warning("reading results log namespace=%s name=%s problem=%s", a.namespace,
+                        a.name, exc)
+        except ValueError as exc:
+            log.warning("reading results log namespace=%s name=%s problem=%s", a.namespace,
+                        a.name, exc)
+        return []
 
     async def _create_pod(self, a: _Attempt, tr: TaskRun, spec: TaskSpec
                           ) -> dict[str, Any] | None:

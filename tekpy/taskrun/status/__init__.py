@@ -23,9 +23,19 @@ from tekpy.taskrun.status.lifecycle import (
     time_out,
 )
 from tekpy.taskrun.status.pod_state import sidecars_ready
+from tekpy.taskrun.status.results import RunResult
+from tekpy.taskrun.status.sidecarlogs import (
+    RESULTS_CONTAINER,
+    ResultTooLarge,
+    parse_sidecar_log,
+    results_log_ready,
+)
 from tekpy.taskrun.status.steps import sidecar_state
 
 __all__ = [
+    "RESULTS_CONTAINER",
+    "ResultTooLarge",
+    "RunResult",
     "cancel",
     "check_pod_failed",
     "derive_status",
@@ -39,9 +49,11 @@ __all__ = [
     "is_retriable",
     "mark_pending",
     "mark_running",
+    "parse_sidecar_log",
     "parse_time",
     "pod_creation_failure",
     "reasons",
+    "results_log_ready",
     "retry",
     "sidecar_state",
     "sidecars_ready",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,13 @@ from tekpy.taskrun.status.conditions import (
     mark_running,
     mark_succeeded,
 )
-from tekpy.taskrun.status.results import missing_results, validate_results
+from tekpy.taskrun.status.results import (
+    RunResult,
+    missing_results,
+    split_results,
+    validate_results,
+)
+from tekpy.taskrun.status.sidecarlogs import RESULTS_CONTAINER, step_results_of, task_results_of
 from tekpy.taskrun.status.steps import sidecar_state, step_state
 
 __all__ = ["ON_ERROR_ANNOTATION", "derive_status"]
@@ -101,8 +108,8 @@ def _resource_results(status: dict[str, Any], steps: list[dict[str, Any]]) -> No
 
 
 def derive_status(taskrun: dict[str, Any], pod: dict[str, Any], spec: TaskSpec | None,
-                  now: datetime, *, fail_on_missing_results: bool = False
-                  ) -> tuple[dict[str, Any], list[str]]:
+                  now: datetime, *, fail_on_missing_results: bool = False,
+                  logged: Sequence[RunResult] = ()) -> tuple[dict[str, Any], list[str]]:
     """The TaskRun's new status (a new dict) and the errors met while reading the Pod.
 
     ``spec`` is the resolved TaskSpec (for declared task and step results). Once the steps
@@ -110,13 +117,18 @@ def derive_status(taskrun: dict[str, Any], pod: dict[str, Any], spec: TaskSpec |
     object result missing a declared key fails the run with ``TaskRunValidationFailed`` and
     Tekton's message. Tekton lets a declared result go missing (only a consumer fails);
     ``fail_on_missing_results=True`` fails the run then, with the same reason.
+
+    A Pod with the results sidecar (``results-from: sidecar-logs``) is complete only once
+    that sidecar has exited too; ``logged`` are the results read from its log, reported
+    before those of termination messages, as Tekton orders them.
     """
     status = copy.deepcopy(taskrun.get("status") or {})
     errors: list[str] = []
     cond = before = get_condition(status)
     if cond is None or cond.get("status") == "Unknown":
         mark_running(status, r.RUNNING, r.MSG_RUNNING, now)
-    if ps.is_complete(pod):
+    containers = {c.get("name") for c in (pod.get("spec") or {}).get("containers") or []}
+    if ps.is_complete(pod, (RESULTS_CONTAINER,) if RESULTS_CONTAINER in containers else ()):
         if ps.did_fail(pod):
             reason, message = ps.failure(pod)
             on_error = ((taskrun.get("metadata") or {}).get("annotations") or {}).get(
@@ -140,6 +152,8 @@ def derive_status(taskrun: dict[str, Any], pod: dict[str, Any], spec: TaskSpec |
     provenances = {s.get("name"): s.get("provenance") for s in status.get("steps") or []}
 
     results: list[dict[str, Any]] = list(status.get("results") or []) if done else []
+    if done:
+        results += split_results(task_results_of(logged), task_types, {})[0]
     steps = []
     for cs in _sorted_statuses(pod):
         name = cs.get("name", "")
@@ -147,7 +161,8 @@ def derive_status(taskrun: dict[str, Any], pod: dict[str, Any], spec: TaskSpec |
             continue
         outcome = step_state(cs, task_types=task_types, step_types=step_types.get(name, {}),
                              step_results_to_task=fetched.get(name, {}), done=done,
-                             provenance=provenances.get(name[len(STEP_PREFIX):]))
+                             provenance=provenances.get(name[len(STEP_PREFIX):]),
+                             logged=step_results_of(logged, name))
         if outcome.error:
             errors.append(outcome.error)
         results += outcome.task_results

@@ -8,6 +8,7 @@ containers ``SidecarOOM``, ``StepOOM``, ``SidecarFailed``, ``StepFailed``; else 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from tekpy.taskrun.names import SIDECAR_PREFIX, STEP_PREFIX
@@ -55,9 +56,10 @@ def _oom(cs: dict[str, Any]) -> bool:
     return t is not None and t.get("reason") == OOM_KILLED
 
 
-def is_complete(pod: dict[str, Any]) -> bool:
+def is_complete(pod: dict[str, Any], also: Sequence[str] = ()) -> bool:
     """Every step container terminated (Pod running or succeeded), the Pod finished, or a
-    step was OOM-killed (the Pod would only fail at its deadline)."""
+    step was OOM-killed (the Pod would only fail at its deadline). The containers named in
+    ``also`` must have terminated too (the results sidecar, whose log is read after)."""
     st = _status(pod)
     phase = st.get("phase")
     if phase in ("Succeeded", "Failed"):
@@ -67,7 +69,8 @@ def is_complete(pod: dict[str, Any]) -> bool:
         return True
     if not statuses or phase not in ("Running", "Succeeded"):
         return False
-    return all(_terminated(c) is not None for c in statuses if _is_step(c.get("name", "")))
+    return all(_terminated(c) is not None for c in statuses
+               if _is_step(c.get("name", "")) or c.get("name", "") in also)
 
 
 def did_fail(pod: dict[str, Any]) -> bool:

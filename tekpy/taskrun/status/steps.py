@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -58,12 +58,14 @@ def _internal(results: list[RunResult], key: str) -> str | None:
 
 def step_state(cs: dict[str, Any], *, task_types: Mapping[str, str],
                step_types: Mapping[str, str], step_results_to_task: Mapping[str, str],
-               done: bool, provenance: Any = None) -> StepOutcome:
+               done: bool, provenance: Any = None,
+               logged: Sequence[RunResult] = ()) -> StepOutcome:
     """The StepState of one step container status.
 
     ``step_results_to_task`` maps this step's result names to the task results that copy
     them (``value: $(steps.<s>.results.<r>)``). Results are reported once the run is
-    ``done``, as Tekton does.
+    ``done``, as Tekton does. ``logged`` are this step's results read from the results
+    sidecar's log (``results-from: sidecar-logs``), reported before the message's.
     """
     name = cs.get("name", "")
     state = copy.deepcopy(cs.get("state") or {})
@@ -71,6 +73,10 @@ def step_state(cs: dict[str, Any], *, task_types: Mapping[str, str],
     reason = ""
     term = state.get("terminated")
     step_results: list[dict[str, Any]] = []
+    if logged and done:
+        _, step_results, _ = split_results(logged, task_types, step_types)
+        out.task_results = [{**sr, "name": step_results_to_task[sr["name"]]}
+                            for sr in step_results if sr["name"] in step_results_to_task]
     if term is not None and term.get("message"):
         try:
             entries = parse_termination_message(term["message"])
@@ -80,8 +86,8 @@ def step_state(cs: dict[str, Any], *, task_types: Mapping[str, str],
         if entries is not None:
             task_res, step_res, kept = split_results(entries, task_types, step_types)
             if done:
-                step_results = step_res
-                out.task_results = task_res + [
+                step_results = step_results + step_res
+                out.task_results = out.task_results + task_res + [
                     {**sr, "name": step_results_to_task[sr["name"]]}
                     for sr in step_res if sr["name"] in step_results_to_task]
             term["message"] = _go_json(kept) if kept else ""
