@@ -1,12 +1,17 @@
 """Embedded API server throughput and latency, each beside a floor measured in the same run.
 
-Usage: .venv/bin/python benchmarks/apiserver_bench.py [--scale 1.0] [--tls]
+Usage: .venv/bin/python benchmarks/apiserver_bench.py [--scale 1.0] [--rounds 3] [--tls]
+                                                       [--loop auto|uvloop|asyncio]
 
 The server runs in a child process (``tekpy apiserver``), so it does not share the client's
 event loop; the floor is a bare aiohttp server in another child process whose handler parses
 the same JSON and echoes it (for lists and watches: sends the same bytes). Same client, same
-transport (plain HTTP unless --tls), same machine, same run. Measures:
-  - creates/s with 1 and 8 concurrent clients (Pods),
+transport (plain HTTP unless --tls), same machine, same run. The server and the floor run on
+the same event loop (``--loop``: uvloop when installed, by default) with the same garbage
+collector thresholds; the client runs on asyncio's loop. Each child reports the loop it runs
+on, and the output's first line says them. Measures:
+  - creates/s with 1 and 8 concurrent clients (Pods), and the serving process's CPU time per
+    create with 8 clients (user + system, from /proc: steadier than rates on a shared machine),
   - updates/s with 8 clients,
   - watch fan-out: events/s delivered in aggregate to 1, 10 and 100 watchers,
   - latency of one list of 10,000 pods (median of 5),
@@ -35,6 +40,7 @@ import yaml
 FLOOR = r'''
 import asyncio, sys, orjson
 from aiohttp import web
+from tekpy.cli.apiserver import loop_factory, tune_gc
 
 LIST = b""
 EVENTS = b""
@@ -62,10 +68,14 @@ async def main():
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    print(site._server.sockets[0].getsockname()[1], flush=True)
+    loop = asyncio.get_running_loop()
+    kind = "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
+    print(site._server.sockets[0].getsockname()[1], kind, flush=True)
     await asyncio.Event().wait()
 
-asyncio.run(main())
+tune_gc()  # as `tekpy apiserver` does, on the same loop (sys.argv[1])
+with asyncio.Runner(loop_factory=loop_factory(sys.argv[1])) as runner:
+    runner.run(main())
 '''
 
 
@@ -92,21 +102,48 @@ def pod(name: str) -> dict[str, Any]:
 
 
 class Target:
-    def __init__(self, url: str, token: str, ssl_ctx: Any) -> None:
+    def __init__(self, url: str, token: str, ssl_ctx: Any, loop: str = "") -> None:
+        self.loop = loop  # the event loop the serving process says it runs
         self.url = url
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.ssl = ssl_ctx
 
 
-async def start_server(tls: bool, tmp: str) -> tuple[asyncio.subprocess.Process, Target]:
+def resolve_loop(choice: str) -> str:
+    """``auto``: uvloop when installed (as ``tekpy apiserver`` picks), else asyncio."""
+    if choice != "auto":
+        return choice
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
+
+
+async def _drain(stream: asyncio.StreamReader) -> None:
+    while await stream.readline():
+        pass
+
+
+async def start_server(
+    tls: bool, tmp: str, loop: str
+) -> tuple[asyncio.subprocess.Process, Target]:
     kc = os.path.join(tmp, "kubeconfig")
-    args = [sys.executable, "-m", "tekpy", "apiserver", "--port", "0", "--kubeconfig-out", kc]
+    args = [sys.executable, "-m", "tekpy", "apiserver", "--port", "0", "--kubeconfig-out", kc,
+            "--event-loop", loop]
     if not tls:
         args.append("--no-tls")
     proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.DEVNULL)
-    assert proc.stdout is not None
+                                                stderr=asyncio.subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
     await proc.stdout.readline()
+    # "tekpy apiserver listening on URL (<loop> event loop)", after any warnings
+    actual = "?"
+    while said := (await asyncio.wait_for(proc.stderr.readline(), 30)).decode():
+        if "listening on" in said:
+            actual = said.rsplit("(", 1)[-1].split(" ")[0] if "event loop" in said else "?"
+            break
+    _background.add(asyncio.ensure_future(_drain(proc.stderr)))
     cfg = yaml.safe_load(await asyncio.to_thread(Path(kc).read_text))
     server = cfg["clusters"][0]["cluster"]["server"]
     ssl_ctx: Any = False
@@ -115,15 +152,49 @@ async def start_server(tls: bool, tmp: str) -> tuple[asyncio.subprocess.Process,
         import ssl
         ca = base64.b64decode(cfg["clusters"][0]["cluster"]["certificate-authority-data"])
         ssl_ctx = ssl.create_default_context(cadata=ca.decode())
-    return proc, Target(server, cfg["users"][0]["user"]["token"], ssl_ctx)
+    return proc, Target(server, cfg["users"][0]["user"]["token"], ssl_ctx, actual)
 
 
-async def start_floor() -> tuple[asyncio.subprocess.Process, Target]:
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", FLOOR,
+_background: set[asyncio.Future[None]] = set()
+
+
+async def start_floor(loop: str) -> tuple[asyncio.subprocess.Process, Target]:
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", FLOOR, loop,
                                                 stdout=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
-    port = int((await proc.stdout.readline()).decode())
-    return proc, Target(f"http://127.0.0.1:{port}", "floor", False)
+    port, actual = (await proc.stdout.readline()).decode().split()
+    return proc, Target(f"http://127.0.0.1:{port}", "floor", False, actual)
+
+
+def process_cpu(pid: int) -> float | None:
+    """Seconds of CPU (user + system) a child process has used, where /proc tells it."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """Sums a child's CPU time over the runs it serves (each run ends before the next)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.seconds = 0.0
+        self.ops = 0
+
+    async def run(self, ops: int, coro: Awaitable[float]) -> float:
+        start = process_cpu(self.pid)
+        result = await coro
+        end = process_cpu(self.pid)
+        if start is not None and end is not None:
+            self.seconds += end - start
+            self.ops += ops
+        return result
+
+    def per_op_us(self) -> float:
+        return self.seconds / self.ops * 1e6 if self.ops else 0.0
 
 
 def session(t: Target, limit: int = 0) -> aiohttp.ClientSession:
@@ -316,21 +387,34 @@ async def main() -> None:
     ap.add_argument("--tls", action="store_true", help="serve TLS (the floor stays plain)")
     ap.add_argument("--rounds", type=int, default=3,
                     help="interleaved rounds per throughput figure; the best one is kept")
+    ap.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
+                    help="event loop of the server and of the floor (auto: uvloop if "
+                         "installed); the client always runs asyncio's")
     args = ap.parse_args()
+    loop = resolve_loop(args.loop)
     n = max(100, int(3000 * args.scale))
     with tempfile.TemporaryDirectory() as tmp:
-        sproc, srv = await start_server(args.tls, tmp)
-        fproc, flo = await start_floor()
+        sproc, srv = await start_server(args.tls, tmp, loop)
+        fproc, flo = await start_floor(loop)
         try:
-            out = ["| measure | embedded server | floor (bare aiohttp echo) | ratio |",
+            load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            out = [f"event loops: server {srv.loop}, floor {flo.loop}, client asyncio; "
+                   f"load average at start {load}", "",
+                   "| measure | embedded server | floor (bare aiohttp echo) | ratio |",
                    "|---|---|---|---|"]
             r = args.rounds
             c1, f1 = await best(r, lambda k: bench_creates(srv, n // 3, 1, f"c1-{k}"),
                                 lambda k: bench_creates(flo, n // 3, 1, f"c1-{k}"))
             out.append(row("creates/s, 1 client", c1, f1, "/s"))
-            c8, f8 = await best(r, lambda k: bench_creates(srv, n, 8, f"c8-{k}"),
-                                lambda k: bench_creates(flo, n, 8, f"c8-{k}"))
+            ours_cpu, floor_cpu = CpuMeter(sproc.pid), CpuMeter(fproc.pid)
+            c8, f8 = await best(
+                r, lambda k: ours_cpu.run(n, bench_creates(srv, n, 8, f"c8-{k}")),
+                lambda k: floor_cpu.run(n, bench_creates(flo, n, 8, f"c8-{k}")))
             out.append(row("creates/s, 8 clients", c8, f8, "/s"))
+            if ours_cpu.ops and floor_cpu.ops:
+                out.append(row("server CPU per create, 8 clients (all rounds)",
+                               ours_cpu.per_op_us(), floor_cpu.per_op_us(), "µs",
+                               higher_is_better=False))
             u8, fu8 = await best(r, lambda k: bench_updates(srv, n, 8, f"u8-{k}", False),
                                  lambda k: bench_updates(flo, n, 8, f"u8-{k}", True))
             out.append(row("updates/s, 8 clients", u8, fu8, "/s"))
@@ -355,6 +439,8 @@ async def main() -> None:
             per, plain = memory_per_object(min(target, 10_000))
             out.append(f"| memory per stored pod | {per:,.0f} B | {plain:,.0f} B (dict alone) | "
                        f"{per / plain:.2f} x floor |")
+            load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            out.append(f"\nload average at end {load}")
             print("\n".join(out))
         finally:
             for p in (sproc, fproc):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["add_parser", "run"]
@@ -25,7 +27,39 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--kubeconfig-out", default=None,
                    help="where to write the kubeconfig (default: <data-dir or temp>/kubeconfig)")
     p.add_argument("--no-tls", action="store_true", help="serve plain HTTP (tests only)")
+    p.add_argument("--event-loop", choices=("auto", "uvloop", "asyncio"), default="auto",
+                   help="event loop: uvloop when installed (auto), or the standard one")
     p.set_defaults(func=run)
+
+
+def loop_factory(choice: str = "auto") -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop to serve with: uvloop's (faster sockets and scheduling) if installed.
+
+    None means asyncio's default loop. ``choice="uvloop"`` fails when it is not installed.
+    """
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            raise
+        return None
+    return uvloop.new_event_loop
+
+
+def tune_gc() -> None:
+    """Run full (oldest-generation) collections ten times less often than by default.
+
+    Nearly all of a serving process's long-lived objects are stored API objects: decoded
+    JSON, which holds no reference cycles. Each full collection walks all of them and finds
+    nothing, and with the default threshold one runs every few thousand writes (a fifth of
+    the server's CPU time under a stream of creates). Young collections are unchanged, so
+    short-lived cyclic garbage is still found as soon as before; older cyclic garbage waits
+    longer. Process-wide, hence only in this command, which owns its process.
+    """
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, 100)
 
 
 async def _serve(args: argparse.Namespace, kubeconfig: str | None) -> int:
@@ -39,7 +73,9 @@ async def _serve(args: argparse.Namespace, kubeconfig: str | None) -> int:
         loop.add_signal_handler(sig, stop.set)
     await srv.start()
     print(srv.kubeconfig_path, flush=True)
-    print(f"tekpy apiserver listening on {srv.url}", file=sys.stderr, flush=True)
+    kind = "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
+    print(f"tekpy apiserver listening on {srv.url} ({kind} event loop)", file=sys.stderr,
+          flush=True)
     try:
         await stop.wait()
     finally:
@@ -50,5 +86,12 @@ async def _serve(args: argparse.Namespace, kubeconfig: str | None) -> int:
 def run(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         kubeconfig = os.path.abspath(args.kubeconfig_out) if args.kubeconfig_out else None
-        return asyncio.run(_serve(args, kubeconfig))
+        try:
+            factory = loop_factory(getattr(args, "event_loop", "auto"))
+        except ImportError:
+            print("tekpy apiserver: --event-loop uvloop needs uvloop installed", file=sys.stderr)
+            return 2
+        tune_gc()
+        with asyncio.Runner(loop_factory=factory) as runner:
+            return runner.run(_serve(args, kubeconfig))
     return 0

@@ -140,6 +140,58 @@ async def strategic_merge_patch(r: Recorder) -> None:
     ))
 
 
+def _rich_pod() -> dict[str, Any]:
+    # many PodSpec fields, none that kube defaults beyond what the embedded server defaults
+    main = {
+        "name": "main", "image": "busybox:1.36", "command": ["sh"], "args": ["-c", "true"],
+        "workingDir": "/w", "env": [{"name": "A", "value": "<a & b>"}],
+        "envFrom": [{"configMapRef": {"name": "cfg"}, "prefix": "P_"}],
+        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"},
+                      "limits": {"cpu": "200m", "memory": "64Mi"}},
+        "volumeMounts": [{"name": "scratch", "mountPath": "/scratch", "readOnly": True}],
+        "lifecycle": {"preStop": {"exec": {"command": ["sleep", "1"]}}},
+        "securityContext": {"runAsUser": 1000, "capabilities": {"drop": ["ALL"]}},
+        "stdin": True,
+    }
+    init = {"name": "init", "image": "busybox:1.36", "command": ["true"]}
+    spec = {
+        "containers": [main], "initContainers": [init], "restartPolicy": "Never",
+        "volumes": [{"name": "scratch", "emptyDir": {"medium": "Memory"}}],
+        "nodeSelector": {"disk": "ssd", "arch": "amd64"},
+        "tolerations": [{"key": "k", "operator": "Exists", "effect": "NoSchedule"}],
+        "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": [
+                {"key": "zone", "operator": "In", "values": ["a", "b"]}]}]}}},
+        "dnsConfig": {"options": [{"name": "ndots", "value": "2"}]},
+        "securityContext": {"fsGroup": 2000, "runAsNonRoot": True},
+        "hostname": "h", "subdomain": "s", "activeDeadlineSeconds": 600,
+    }
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "rich"}, "spec": spec}
+
+
+@S.add
+async def pod_update_diff(r: Recorder) -> None:
+    """kube's refusal of a Pod spec change ends with a diff of the internal PodSpecs."""
+    pods = f"{r.path}/pods"
+    await r("create", r.api.post(pods, _rich_pod()))
+    path = f"{pods}/rich"
+    await r("env of a container", r.api.patch(path, {"spec": {"containers": [
+        {"name": "main", "env": [{"name": "B", "value": "2"}]}]}}, STRATEGIC))
+    await r("node selector", r.api.patch(path, {"spec": {"nodeSelector": {"disk": "hdd"}}}))
+    await r("a volume", r.api.patch(path, {"spec": {"volumes": [
+        {"name": "extra", "hostPath": {"path": "/tmp", "type": "Directory"}}]}}, STRATEGIC))
+    await r("security context", r.api.patch(path, {"spec": {"securityContext": {
+        "runAsUser": 5, "supplementalGroups": [1, 2]}, "hostIPC": True}}))
+    await r("resources and init command", r.api.patch(path, {"spec": {
+        "initContainers": [{"name": "init", "command": ["false"]}],
+        "containers": [{"name": "main", "resources": {"limits": {"cpu": "300m"}}}]}},
+        STRATEGIC))
+    await r("a longer deadline", r.api.patch(path, {"spec": {"activeDeadlineSeconds": 900}}))
+    await r("images and a shorter deadline may change", r.api.patch(path, {"spec": {
+        "activeDeadlineSeconds": 300,
+        "containers": [{"name": "main", "image": "busybox:1.37"}]}}, STRATEGIC))
+
+
 @S.add
 async def pod_defaults(r: Recorder) -> None:
     created = await r("create pod", r.api.post(
@@ -148,6 +200,30 @@ async def pod_defaults(r: Recorder) -> None:
     if created.status == 201:
         await r("get pod", r.api.get(f"{r.path}/pods/d"))
         await r("delete pod", r.api.delete(f"{r.path}/pods/d", {"gracePeriodSeconds": 0}))
+    step = {
+        "name": "step", "image": "busybox:1.36", "ports": [{"containerPort": 80}],
+        "env": [{"name": "N", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                {"name": "C", "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu"}}}],
+        "resources": {"limits": {"cpu": "0.5", "memory": "1.5Gi"}, "requests": {"cpu": "2000m"}},
+        "readinessProbe": {"httpGet": {"port": 80}}, "livenessProbe": {"grpc": {"port": 9}},
+        "lifecycle": {"postStart": {"httpGet": {"port": 8080}}},
+    }
+    init = {"name": "prep", "image": "busybox", "resources": {"requests": {"memory": "1e3"}}}
+    volumes = [
+        {"name": "tools"}, {"name": "cm", "configMap": {"name": "x"}},
+        {"name": "downward", "downwardAPI": {"items": [
+            {"path": "ready", "fieldRef": {"fieldPath": "metadata.annotations['ready']"}}]}},
+        {"name": "token", "projected": {"sources": [{"serviceAccountToken": {"path": "t"}}]}},
+        {"name": "host", "hostPath": {"path": "/tmp"}},
+        {"name": "scratch", "emptyDir": {"sizeLimit": "1024Mi"}},
+        {"name": "claim", "ephemeral": {"volumeClaimTemplate": {"spec": {
+            "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "0.5Gi"}}}}}},
+    ]
+    rich = pod("r", step)
+    rich["spec"].update(initContainers=[init], volumes=volumes, serviceAccount="default")
+    await r("a request over its limit", r.api.post(f"{r.path}/pods", rich))
+    step["resources"]["requests"] = {"cpu": "0.25"}
+    await r("defaults of containers, volumes and quantities", r.api.post(f"{r.path}/pods", rich))
 
 
 @S.add

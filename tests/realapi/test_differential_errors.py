@@ -62,6 +62,10 @@ async def size_limits(r: Recorder) -> None:
     base = f"{r.path}/configmaps"
     big = "x" * (1024 * 1024 + 1)
     await r("ConfigMap over 1 MiB", r.api.post(base, cm("big", data={"k": big})))
+    await r("Secret over 1 MiB", r.api.post(f"{r.path}/secrets", {
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "big"},
+        "stringData": {"k": big},
+    }))
     huge = "x" * (3 * 1024 * 1024 + 1)
     await r("body over 3 MiB", r.api.post(base, cm("huge", data={"k": huge})))
     await r("annotations over 256 KiB", r.api.post(base, {
@@ -103,6 +107,13 @@ async def malformed_bodies(r: Recorder) -> None:
         base, {"apiVersion": "nope/v9", "kind": "ConfigMap", "metadata": {"name": "s"}}
     ))
     await r("wrong type for data", r.api.post(base, cm("t", data=["x"])))
+    await r("kind is not a string", r.api.request("POST", base, raw=b'{"kind": 5}'))
+    await r("label value is not a string", r.api.post(base, {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "l", "labels": {"a": 1}},
+    }))
+    await r("another built-in kind", r.api.post(base, {
+        "apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "l"},
+    }))
     await r("unsupported content type", r.api.request(
         "POST", base, cm("c"), content_type="text/plain"
     ))

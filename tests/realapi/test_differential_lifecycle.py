@@ -91,6 +91,12 @@ async def custom_resource_validation(r: Recorder) -> None:
     ))
     await r("list", r.api.get(path))
     await r("short name is not a path", r.api.get(path.replace("/widgets", "/wd")))
+    await r("unknown subresource", r.api.get(f"{path}/ok/nope"))
+    gadget = {**widget(path, "g", size=1), "kind": "Gadget"}
+    await r("another kind", r.api.post(path, gadget))
+    labelled = widget(path, "l", size=1)
+    labelled["metadata"]["labels"] = {"a": 1}
+    await r("label value is not a string", r.api.post(path, labelled))
 
 
 @S.add

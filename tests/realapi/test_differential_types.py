@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from realapi_diff import Recorder, Scenario, Scenarios, run_differential
-from realapi_http import STRATEGIC, Api
+from realapi_http import JSON_PATCH, STRATEGIC, Api
 
 S = Scenarios()
 LEASES = "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases"
@@ -30,6 +30,16 @@ async def leases_for_leader_election(r: Recorder) -> None:
     await r("stale take over", r.api.put(f"{base}/leader", taken))
     await r("bad duration", r.api.patch(f"{base}/leader", {"spec": {"leaseDurationSeconds": 0}}))
     await r("bad time format", r.api.patch(f"{base}/leader", {"spec": {"renewTime": "soon"}}))
+    await r("time without microseconds", r.api.patch(
+        f"{base}/leader", {"spec": {"acquireTime": "2026-01-02T03:04:05Z"}}))
+    await r("time as a number", r.api.patch(f"{base}/leader", {"spec": {"renewTime": 5}}))
+    await r("bad time, strategic patch", r.api.patch(
+        f"{base}/leader", {"spec": {"renewTime": "soon"}}, STRATEGIC))
+    await r("bad time, JSON patch", r.api.patch(
+        f"{base}/leader", [{"op": "replace", "path": "/spec/renewTime", "value": "13:00"}],
+        JSON_PATCH))
+    await r("month out of range", r.api.patch(
+        f"{base}/leader", {"spec": {"renewTime": "2026-13-02T03:04:05.000000Z"}}))
 
 
 @S.add
@@ -65,6 +75,8 @@ async def events_for_recorders(r: Recorder) -> None:
     ))
     bad = {**event, "metadata": {"name": "e2"}, "involvedObject": {"kind": "ConfigMap"}}
     await r("event in another namespace than its object", r.api.post(base, bad))
+    timed = {**event, "metadata": {"name": "e3"}, "eventTime": "2026-01-02T03:04:05.000000Z"}
+    await r("eventTime without reporter and action", r.api.post(base, timed))
 
 
 def _pod(name: str) -> dict[str, Any]:
@@ -136,6 +148,8 @@ async def discovery_of_what_tekpy_uses(r: Recorder) -> None:
     r.record("core resources", reply.status, _entries(reply.body, core))
     reply = await r.api.get("/apis/coordination.k8s.io/v1")
     r.record("leases", reply.status, _entries(reply.body, {"leases"}))
+    reply = await r.api.get("/apis/events.k8s.io/v1")
+    r.record("events.k8s.io", reply.status, _entries(reply.body, {"events"}))
     reply = await r.api.get("/apis/apiextensions.k8s.io/v1")
     r.record("crds", reply.status, _entries(
         reply.body, {"customresourcedefinitions", "customresourcedefinitions/status"}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .crds import crd_status
+from .crds import crd_status, default_crd
 from .fielderrors import ErrorType, FieldError
+from .poddefaults import default_pod_spec, pod_qos_class
+from .quantity import canonical
 from .registry import ResourceInfo
 
-__all__ = ["default_pod", "drop_empty", "immutable_errors", "normalize_pod_status",
-           "prepare_create"]
+__all__ = ["default_pod", "drop_empty", "go_zero_values", "immutable_errors",
+           "normalize_pod_status", "prepare_create"]
 
 _IMMUTABLE_MSG = "field is immutable when `immutable` is set"
 # the content fields frozen by `immutable: true`, in the order kube checks them
@@ -24,51 +26,15 @@ _EMPTY_TOP = {"/configmaps": ("data", "binaryData"), "/secrets": ("data", "strin
 
 def _pod_status(pod: dict[str, Any]) -> dict[str, Any]:
     """A new Pod's status: Pending, with the QoS class kube derives from resources."""
-    containers = (pod.get("spec") or {}).get("containers") or []
-    reqs = [c.get("resources") or {} for c in containers]
-    if not any(r.get("requests") or r.get("limits") for r in reqs):
-        qos = "BestEffort"
-    elif all(
-        (r.get("limits") or {}).get("cpu") and (r.get("limits") or {}).get("memory")
-        and all((r.get("requests") or {}).get(k, (r.get("limits") or {}).get(k))
-                == (r.get("limits") or {}).get(k) for k in ("cpu", "memory"))
-        for r in reqs
-    ):
-        qos = "Guaranteed"
-    else:
-        qos = "Burstable"
-    return {"phase": "Pending", "qosClass": qos}
-
-
-def _pull_policy(image: str) -> str:
-    # kube: "Always" for :latest or an untagged image, else "IfNotPresent"
-    if "@" in image:
-        return "IfNotPresent"
-    last = image.rsplit("/", 1)[-1]
-    tag = last.split(":", 1)[1] if ":" in last else ""
-    return "Always" if tag in ("", "latest") else "IfNotPresent"
+    spec = pod.get("spec")
+    return {"phase": "Pending", "qosClass": pod_qos_class(spec if isinstance(spec, dict) else {})}
 
 
 def default_pod(pod: dict[str, Any]) -> None:
-    """kube's defaulting of a Pod spec (SetDefaults_PodSpec, SetDefaults_Container)."""
+    """kube's defaulting of a Pod (see ``poddefaults``)."""
     spec = pod.get("spec")
-    if not isinstance(spec, dict):
-        return
-    spec.setdefault("restartPolicy", "Always")
-    spec.setdefault("terminationGracePeriodSeconds", 30)
-    spec.setdefault("dnsPolicy", "ClusterFirst")
-    spec.setdefault("securityContext", {})
-    spec.setdefault("schedulerName", "default-scheduler")
-    spec.setdefault("enableServiceLinks", True)
-    for key in ("initContainers", "containers"):
-        for c in spec.get(key) or ():
-            if not isinstance(c, dict):
-                continue
-            c.setdefault("resources", {})
-            c.setdefault("terminationMessagePath", "/dev/termination-log")
-            c.setdefault("terminationMessagePolicy", "File")
-            if isinstance(c.get("image"), str):
-                c.setdefault("imagePullPolicy", _pull_policy(c["image"]))
+    if isinstance(spec, dict):
+        default_pod_spec(spec)
 
 
 def normalize_pod_status(status: Any) -> None:
@@ -90,6 +56,64 @@ def normalize_pod_status(status: Any) -> None:
                 cs.setdefault("imageID", "")
 
 
+_NODE_INFO = ("machineID", "systemUUID", "bootID", "kernelVersion", "osImage",
+              "containerRuntimeVersion", "kubeletVersion", "kubeProxyVersion", "operatingSystem",
+              "architecture")
+# Event fields Go's encoding always writes (no omitempty, or a struct): their zero values
+_EVENT_ZERO = {
+    "/events": (("involvedObject", dict), ("source", dict), ("firstTimestamp", None),
+                ("lastTimestamp", None), ("eventTime", None), ("reportingComponent", ""),
+                ("reportingInstance", "")),
+    "events.k8s.io/events": (("eventTime", None), ("regarding", dict),
+                             ("deprecatedSource", dict), ("deprecatedFirstTimestamp", None),
+                             ("deprecatedLastTimestamp", None)),
+}
+
+
+def _node_status(status: dict[str, Any]) -> None:
+    endpoints = status.get("daemonEndpoints")
+    if not isinstance(endpoints, dict):
+        endpoints = status["daemonEndpoints"] = {}
+    kubelet = endpoints.get("kubeletEndpoint")
+    if not isinstance(kubelet, dict):
+        kubelet = endpoints["kubeletEndpoint"] = {}
+    kubelet.setdefault("Port", 0)
+    info = status.get("nodeInfo")
+    if not isinstance(info, dict):
+        info = status["nodeInfo"] = {}
+    for key in _NODE_INFO:
+        info.setdefault(key, "")
+    for key in ("capacity", "allocatable"):
+        resources = status.get(key)
+        if isinstance(resources, dict):  # resource lists: canonical, rounded up to millis
+            status[key] = {k: canonical(v, True) if isinstance(v, str) else v
+                           for k, v in resources.items()}
+    if status.get("allocatable") is None and status.get("capacity") is not None:
+        status["allocatable"] = status["capacity"]  # kube's SetDefaults_NodeStatus
+    for cond in status.get("conditions") or ():
+        if isinstance(cond, dict):
+            cond.setdefault("lastHeartbeatTime", None)
+            cond.setdefault("lastTransitionTime", None)
+
+
+def go_zero_values(info: ResourceInfo, obj: dict[str, Any]) -> None:
+    """Fields kube's Go types always encode, filled in place with their zero values (and
+    kube's defaulting of the same objects): Events and Nodes."""
+    skey = info.storage_key
+    zero = _EVENT_ZERO.get(skey)
+    if zero is not None:
+        for key, value in zero:
+            if key not in obj:
+                obj[key] = {} if value is dict else value
+    elif skey == "/nodes":
+        if not isinstance(obj.get("spec"), dict):
+            obj["spec"] = {}
+        status = obj.get("status")
+        if not isinstance(status, dict):
+            status = obj["status"] = {}
+        _node_status(status)
+
+
 def prepare_create(info: ResourceInfo, obj: dict[str, Any]) -> None:
     """Set the status (and other server-owned fields) of a new object in place."""
     skey = info.storage_key
@@ -102,6 +126,7 @@ def prepare_create(info: ResourceInfo, obj: dict[str, Any]) -> None:
         labels = obj["metadata"].setdefault("labels", {})
         labels["kubernetes.io/metadata.name"] = obj["metadata"].get("name", "")
     elif skey == "apiextensions.k8s.io/customresourcedefinitions":
+        default_crd(obj)
         obj["status"] = crd_status(obj)
     elif skey == "/secrets":
         if not obj.get("type"):
@@ -110,6 +135,8 @@ def prepare_create(info: ResourceInfo, obj: dict[str, Any]) -> None:
         obj["status"] = {"phase": "Pending"}
     elif info.custom and info.has_status:
         obj.pop("status", None)  # the status subresource alone writes status
+    else:
+        go_zero_values(info, obj)
 
 
 def drop_empty(info: ResourceInfo, obj: dict[str, Any]) -> None:

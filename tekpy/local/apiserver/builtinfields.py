@@ -2,8 +2,8 @@
 
 kube-apiserver decodes a built-in object into its Go type, so a field the type does not
 have is reported (Strict: 400, Warn: a ``Warning`` header) or silently dropped (Ignore). We
-know the fields of ``ObjectMeta`` and the top-level fields of each built-in kind; nested
-fields below ``spec``/``status`` are not checked (kept as sent).
+know the fields of ``ObjectMeta``, the top-level fields of each built-in kind and, for Pods,
+the fields of the spec and its containers; other nested fields are not checked (kept as sent).
 """
 
 from __future__ import annotations
@@ -53,6 +53,17 @@ _TOP: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
 }.items()}
 
 
+def _pod_spec_unknown(spec: dict[str, Any], out: list[str]) -> None:
+    for key, value in spec.items():
+        if key not in _POD_SPEC:
+            out.append(f"spec.{key}")
+        elif key in _CONTAINER_LISTS and isinstance(value, list):
+            known = _EPHEMERAL if key == "ephemeralContainers" else _CONTAINER
+            for i, c in enumerate(value):
+                if isinstance(c, dict):
+                    out.extend(f"spec.{key}[{i}].{k}" for k in c if k not in known)
+
+
 def unknown_fields(storage_key: str, obj: dict[str, Any]) -> list[str]:
     """Paths of fields the kind's Go type lacks, in document order (kube's order)."""
     top = _TOP.get(storage_key)
@@ -64,16 +75,22 @@ def unknown_fields(storage_key: str, obj: dict[str, Any]) -> list[str]:
             out.append(key)
         elif key == "metadata" and isinstance(value, dict):
             out.extend(f"metadata.{k}" for k in value if k not in _META)
+        elif key == "spec" and storage_key == "/pods" and isinstance(value, dict):
+            _pod_spec_unknown(value, out)
     return out
 
 
 def drop_fields(obj: dict[str, Any], paths: list[str]) -> None:
     """Remove the ``unknown_fields`` paths from ``obj`` in place (Warn and Ignore)."""
     for path in paths:
-        if path.startswith("metadata."):
-            obj["metadata"].pop(path[9:], None)
-        else:
-            obj.pop(path, None)
+        *parents, leaf = path.split(".")
+        node: Any = obj
+        for part in parents:
+            name, _, index = part.partition("[")
+            node = node[name]
+            if index:
+                node = node[int(index[:-1])]
+        node.pop(leaf, None)
 
 
 def strict_patch_error(patched: dict[str, Any], unknown: list[str]) -> ApiError:
@@ -92,6 +109,28 @@ def strict_patch_error(patched: dict[str, Any], unknown: list[str]) -> ApiError:
         f'unknown field "{p}"' for p in unknown), doc.decode())
     return ApiError(422, "Invalid", f' "" is invalid: {err}', {"causes": [err.cause()]})
 
+
+# the fields of a v1 PodSpec and Container (nested unknown fields are dropped as kube's decoder
+# drops them: a strategic patch adding ``spec.noSuchField`` to a Pod succeeds)
+_POD_SPEC = frozenset((
+    "volumes", "initContainers", "containers", "ephemeralContainers", "restartPolicy",
+    "terminationGracePeriodSeconds", "activeDeadlineSeconds", "dnsPolicy", "nodeSelector",
+    "serviceAccountName", "serviceAccount", "automountServiceAccountToken", "nodeName",
+    "hostNetwork", "hostPID", "hostIPC", "shareProcessNamespace", "securityContext",
+    "imagePullSecrets", "hostname", "subdomain", "affinity", "schedulerName", "tolerations",
+    "hostAliases", "priorityClassName", "priority", "dnsConfig", "readinessGates",
+    "runtimeClassName", "enableServiceLinks", "preemptionPolicy", "overhead",
+    "topologySpreadConstraints", "setHostnameAsFQDN", "os", "hostUsers", "schedulingGates",
+    "resourceClaims", "resources", "hostnameOverride",
+))
+_CONTAINER = frozenset((
+    "name", "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resources",
+    "resizePolicy", "restartPolicy", "restartPolicyRules", "volumeMounts", "volumeDevices",
+    "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "terminationMessagePath",
+    "terminationMessagePolicy", "imagePullPolicy", "securityContext", "stdin", "stdinOnce", "tty",
+))
+_EPHEMERAL = _CONTAINER | {"targetContainerName"}
+_CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 _META_ORDER = ("name", "generateName", "namespace", "selfLink", "uid", "resourceVersion",
                "generation", "creationTimestamp", "deletionTimestamp",

@@ -10,13 +10,17 @@ from typing import Any
 from . import errors
 from .fielderrors import ErrorType, FieldError
 from .registry import ResourceInfo
+from .validation import is_qualified_name
 
-__all__ = ["content_errors", "decode_secret", "finalizer_errors", "lease_errors", "secret_errors"]
+__all__ = ["content_errors", "decode_secret", "event_errors", "finalizer_errors", "lease_errors",
+           "secret_errors"]
 
 _KEY = re.compile(r"[-._a-zA-Z0-9]+")
 _KEY_MSG = ("a valid config key must consist of alphanumeric characters, '-', '_' or '.' "
             "(e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
             "'[-._a-zA-Z0-9]+')")
+# kube's limit on a ConfigMap's or Secret's content (core.MaxSecretSize)
+MAX_DATA_SIZE = 1024 * 1024
 # finalizers kube's own controllers use without a domain
 _STANDARD_FINALIZERS = frozenset(("kubernetes", "orphan", "foregroundDeletion"))
 
@@ -43,9 +47,29 @@ def content_errors(info: ResourceInfo, obj: dict[str, Any]) -> list[FieldError]:
         return []
     data: dict[str, Any] = obj["data"] if isinstance(obj.get("data"), dict) else {}
     binary: dict[str, Any] = obj["binaryData"] if isinstance(obj.get("binaryData"), dict) else {}
-    # kube also refuses more than 1 MiB of content (``[]: Too long``); not enforced yet
-    # because tests/runtime streams a 2 MiB ConfigMap through the embedded server
-    return _key_errors("data", data) + _key_errors("binaryData", binary)
+    errs = _key_errors("data", data)
+    errs.extend(FieldError(ErrorType.INVALID, f"data[{key}]",
+                           "duplicate of key present in binaryData", key)
+                for key in data if key in binary)
+    errs += _key_errors("binaryData", binary)
+    size = sum(_utf8_len(v) for v in data.values()) + sum(_b64_len(v) for v in binary.values())
+    if size > MAX_DATA_SIZE:  # the error names the whole object: path ""
+        errs.append(FieldError(ErrorType.TOO_LONG, "[]",
+                               f"may not be more than {MAX_DATA_SIZE} bytes"))
+    return errs
+
+
+def _utf8_len(value: Any) -> int:
+    if not isinstance(value, str):
+        return 0
+    return len(value) if value.isascii() else len(value.encode())
+
+
+def _b64_len(value: Any) -> int:
+    """The decoded size of a base64 string."""
+    if not isinstance(value, str):
+        return 0
+    return len(value) * 3 // 4 - len(value[-2:]) + len(value[-2:].rstrip("="))
 
 
 def finalizer_errors(obj: dict[str, Any]) -> list[FieldError]:
@@ -76,6 +100,68 @@ def lease_errors(info: ResourceInfo, obj: dict[str, Any]) -> list[FieldError]:
     if isinstance(transitions, int) and transitions < 0:
         errs.append(FieldError(ErrorType.INVALID, "spec.leaseTransitions",
                                "must be greater than or equal to 0", transitions))
+    return errs
+
+
+# events.k8s.io/v1 field names of the fields kube's Event validation reads (core/v1 names)
+_EVENTS_V1 = {"involvedObject": "regarding", "message": "note",
+              "reportingComponent": "reportingController"}
+_REASON_LIMIT, _NOTE_LIMIT, _ACTION_LIMIT, _INSTANCE_LIMIT = 128, 1024, 128, 128
+
+
+def event_errors(info: ResourceInfo, obj: dict[str, Any]) -> list[FieldError]:
+    """kube's Event validation of a create or update (``legacyValidateEvent``): an event
+    without ``eventTime`` must sit in its object's namespace; one with it must name its
+    reporter, action and reason."""
+    if info.plural != "events" or info.group not in ("", "events.k8s.io"):
+        return []
+    names = _EVENTS_V1 if info.group else {}
+
+    def get(field: str) -> Any:
+        return obj.get(names.get(field, field))
+
+    involved = get("involvedObject")
+    involved_ns = str((involved if isinstance(involved, dict) else {}).get("namespace") or "")
+    ns = str(obj["metadata"].get("namespace") or "")
+    reporter = "reportingController" if info.group else "reportingComponent"
+    errs: list[FieldError] = []
+
+    def mismatch() -> None:
+        errs.append(FieldError(ErrorType.INVALID, "involvedObject.namespace",
+                               "does not match event.namespace", involved_ns))
+
+    if not obj.get("eventTime"):
+        if (not involved_ns and ns not in ("", "default")) or (involved_ns and ns != involved_ns):
+            mismatch()
+        return errs
+    if not involved_ns and ns not in ("default", "kube-system"):
+        mismatch()
+    controller = str(get("reportingComponent") or "")
+    if not controller:
+        errs.append(FieldError(ErrorType.REQUIRED, reporter))
+    errs.extend(FieldError(ErrorType.INVALID, reporter, m, controller)
+                for m in is_qualified_name(controller))
+    instance = str(obj.get("reportingInstance") or "")
+    if not instance:
+        errs.append(FieldError(ErrorType.REQUIRED, "reportingInstance"))
+    if len(instance) > _INSTANCE_LIMIT:
+        errs.append(FieldError(ErrorType.INVALID, "reportingInstance",
+                               f"can have at most {_INSTANCE_LIMIT} characters", ""))
+    action = str(obj.get("action") or "")
+    if not action:
+        errs.append(FieldError(ErrorType.REQUIRED, "action"))
+    if len(action) > _ACTION_LIMIT:
+        errs.append(FieldError(ErrorType.INVALID, "action",
+                               f"can have at most {_ACTION_LIMIT} characters", ""))
+    reason = str(obj.get("reason") or "")
+    if not reason:
+        errs.append(FieldError(ErrorType.REQUIRED, "reason"))
+    if len(reason) > _REASON_LIMIT:
+        errs.append(FieldError(ErrorType.INVALID, "reason",
+                               f"can have at most {_REASON_LIMIT} characters", ""))
+    if len(str(get("message") or "")) > _NOTE_LIMIT:
+        errs.append(FieldError(ErrorType.INVALID, "message",
+                               f"can have at most {_NOTE_LIMIT} characters", ""))
     return errs
 
 
@@ -120,6 +206,9 @@ def secret_errors(
     if old is not None and kind != old.get("type"):
         errs.append(FieldError(ErrorType.INVALID, "type", "field is immutable", kind))
     data = obj.get("data") if isinstance(obj.get("data"), dict) else None
+    if data and sum(_b64_len(v) for v in data.values()) > MAX_DATA_SIZE:
+        errs.append(FieldError(ErrorType.TOO_LONG, "data",
+                               f"may not be more than {MAX_DATA_SIZE} bytes"))
     for key in _TYPE_KEYS.get(str(kind), ()):
         if not data or key not in data:
             errs.append(FieldError(ErrorType.REQUIRED, f"data[{key}]"))

@@ -8,7 +8,28 @@ from .fielderrors import ErrorType, FieldError
 from .schema import check_structural
 from .stamps import now_rfc3339
 
-__all__ = ["crd_errors", "crd_status"]
+__all__ = ["crd_errors", "crd_status", "default_crd"]
+
+
+def default_crd(crd: dict[str, Any]) -> None:
+    """kube's defaulting of a CustomResourceDefinition, in place (every decoded CRD)."""
+    spec = crd.get("spec")
+    if not isinstance(spec, dict):
+        return
+    names = spec.get("names")
+    if isinstance(names, dict):
+        kind = names.get("kind")
+        if not names.get("singular") and isinstance(kind, str):
+            names["singular"] = kind.lower()
+        if not names.get("listKind") and kind:
+            names["listKind"] = f"{kind}List"
+    conversion = spec.get("conversion")
+    if conversion is None:
+        spec["conversion"] = {"strategy": "None"}
+    elif isinstance(conversion, dict):
+        service = ((conversion.get("webhook") or {}).get("clientConfig") or {}).get("service")
+        if isinstance(service, dict):
+            service.setdefault("port", 443)
 
 
 def crd_errors(crd: dict[str, Any]) -> list[FieldError]:

@@ -5,6 +5,8 @@ Responses depend only on the registry, so they are encoded once per registry gen
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 import orjson
@@ -37,11 +39,29 @@ _SUB_VERBS = {
 }
 
 
+# resources kube stores as another version's kind (events.k8s.io events are core Events)
+_STORED_AS = {
+    ("events.k8s.io", "events"): ("", "v1", "Event"),
+    # kube still stores CRDs in apiextensions.k8s.io/v1beta1
+    ("apiextensions.k8s.io", "customresourcedefinitions"):
+        ("apiextensions.k8s.io", "v1beta1", "CustomResourceDefinition"),
+}
+# resources without storage (reviews answered at once) have no storageVersionHash
+_NOT_STORED = frozenset({("authorization.k8s.io", "selfsubjectaccessreviews")})
+
+
+def storage_version_hash(group: str, version: str, kind: str) -> str:
+    """kube's ``storageVersionHash``: base64 of the first 8 bytes of the SHA-256 of
+    ``<group>/<version>/<kind>`` of the kind objects are stored as."""
+    digest = hashlib.sha256(f"{group}/{version}/{kind}".encode()).digest()
+    return base64.b64encode(digest[:8]).decode()
+
+
 def _scope(info: ResourceInfo) -> str:
     return "Namespaced" if info.namespaced else "Cluster"
 
 
-def _legacy_resources(infos: list[ResourceInfo]) -> list[dict[str, Any]]:
+def _legacy_resources(registry: Registry, infos: list[ResourceInfo]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for i in sorted(infos, key=lambda i: i.plural):
         r: dict[str, Any] = {
@@ -52,6 +72,11 @@ def _legacy_resources(infos: list[ResourceInfo]) -> list[dict[str, Any]]:
             r["shortNames"] = list(i.short_names)
         if i.categories:
             r["categories"] = list(i.categories)
+        if (i.group, i.plural) not in _NOT_STORED:
+            stored = _STORED_AS.get((i.group, i.plural))
+            if stored is None:
+                stored = (i.group, registry.storage_version(i), i.kind)
+            r["storageVersionHash"] = storage_version_hash(*stored)
         out.append(r)
         for sub in i.subresources:
             kind = {"binding": "Binding", "log": "Pod", "scale": "Scale"}.get(sub, i.kind)
@@ -145,10 +170,15 @@ class Discovery:
         if not infos:
             return None
         gv = f"{group}/{version}" if group else version
-        return self._cached(f"r/{gv}", lambda: {
-            "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
-            "resources": _legacy_resources(infos),
-        })
+
+        def build() -> dict[str, Any]:
+            doc: dict[str, Any] = {"kind": "APIResourceList", "apiVersion": "v1",
+                                   "groupVersion": gv,
+                                   "resources": _legacy_resources(self.registry, infos)}
+            if not group:
+                del doc["apiVersion"]  # as kube: the core list carries no apiVersion
+            return doc
+        return self._cached(f"r/{gv}", build)
 
     def aggregated(self, core: bool, content_type: str) -> bytes:
         """``APIGroupDiscoveryList`` for /api (core) or /apis (named groups)."""

@@ -94,6 +94,7 @@ class FieldError:
 
 def aggregate_message(kind: str, name: str, errors: list[FieldError]) -> str:
     """kube's message for an Invalid Status: ``<Kind> "<name>" is invalid: <errors>``."""
-    rendered = [str(e) for e in errors]
+    # as Go's ErrorList.ToAggregate: a message repeated by several checks is listed once
+    rendered = list(dict.fromkeys(str(e) for e in errors))
     body = rendered[0] if len(rendered) == 1 else "[" + ", ".join(rendered) + "]"
     return f'{kind} "{name}" is invalid: {body}'

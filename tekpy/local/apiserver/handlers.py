@@ -21,12 +21,14 @@ from multidict import CIMultiDict
 
 from . import errors, protobuf
 from .context import Context
+from .decoding import content_type_error, decode_error, object_error
 from .discovery import AGGREGATED_V2, AGGREGATED_V2BETA1
 from .errors import ApiError
+from .fielderrors import ErrorType, FieldError, aggregate_message
 from .gojson import duplicate_fields, syntax_error
 from .lists import serve_list, serve_watch, truthy
 from .openapi import openapi_v2, openapi_v3_group, openapi_v3_root
-from .registry import ResourceInfo
+from .registry import Registry, ResourceInfo
 from .semantics import DeleteOptions
 from .store import Stored
 from .subresources import serve_binding, serve_log
@@ -56,6 +58,10 @@ def json_response(body: bytes, status: int = 200, headers: Mapping[str, str] | N
 
 def error_response(exc: ApiError) -> web.Response:
     return json_response(exc.body(), exc.code, exc.headers)
+
+
+class _PlainNotFound(Exception):
+    """A path no handler serves: Go's plain-text 404, not a Status."""
 
 
 class Target:
@@ -152,22 +158,31 @@ class Handler:
             raise _NOT_FOUND
         info = reg.get(group, version, rest[0])
         if info is None or (ns and not info.namespaced):
+            if group and all(i.custom for i in reg.resources_in(group, version)):
+                raise _PlainNotFound  # kube's CRD handler passes it on to Go's 404
             raise _NOT_FOUND
         name = rest[1] if len(rest) > 1 else ""
         sub = rest[2] if len(rest) > 2 else ""
         if sub and sub not in info.subresources:
+            if info.custom:
+                raise errors.not_found(info.group, info.plural, name)
             raise _NOT_FOUND
         return Target(info, ns, name, sub)
 
     async def _resource(
         self, request: web.BaseRequest, group: str, version: str, rest: list[str]
     ) -> web.StreamResponse:
-        doc = self.ctx.discovery.resource_list(group, version)
-        if doc is None:  # no such group/version: Go's plain "404 page not found"
+        if not self.ctx.registry.serves(group, version):
+            # no such group/version: Go's plain "404 page not found"
             return web.Response(status=404, text="404 page not found\n")
         if not rest:
+            doc = self.ctx.discovery.resource_list(group, version)
+            assert doc is not None
             return json_response(doc)
-        t = self._target(group, version, rest)
+        try:
+            t = self._target(group, version, rest)
+        except _PlainNotFound:
+            return web.Response(status=404, text="404 page not found\n")
         method = request.method
         q = request.query
         verb = _verb(method, t, q)
@@ -199,22 +214,24 @@ class Handler:
             if t.sub:
                 raise errors.method_not_allowed()
             dups = _dup_check(q, t.info, strict)
-            body = await _body(request, dups=dups)
+            body = await _body(request, dups=dups, info=t.info, registry=self.ctx.registry)
             if t.info.plural == "selfsubjectaccessreviews":
                 # no authorization here: the token holder may do everything
                 body["status"] = {"allowed": True, "reason": "tekpy: no authorization"}
                 return json_response(orjson.dumps(body), 201)
             api.warnings = []  # set after the last await: warnings belong to this request
             _duplicates(api, t.info, dups, strict)
-            s = api.create(t.info, t.ns, body, dry_run=dry_run, field_validation=strict)
+            s = api.create(t.info, t.ns, body, dry_run=dry_run, field_validation=strict,
+                           manager=_manager(request, verb))
             return self._object(request, t.info, s, 201, write=True)
         if verb == "update":
             dups = _dup_check(q, t.info, strict)
-            body = await _body(request, dups=dups)
+            body = await _body(request, dups=dups, info=t.info, registry=self.ctx.registry)
             api.warnings = []
             _duplicates(api, t.info, dups, strict)
             s = api.update(t.info, t.ns, t.name, body, subresource=t.sub or None,
-                           dry_run=dry_run, field_validation=strict)
+                           dry_run=dry_run, field_validation=strict,
+                           manager=_manager(request, verb))
             return self._object(request, t.info, s, write=True)
         if verb == "patch":
             ctype = request.headers.get("Content-Type", "").split(";")[0].strip()
@@ -222,10 +239,16 @@ class Handler:
             if ptype is None:
                 # kube's patch handler answers with the bare HTTP status text
                 raise ApiError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
+            manager = _manager(request, verb, apply=ptype == "apply")
             patch = await _patch_body(request, ptype)
             api.warnings = []
+            if ptype == "apply":
+                s, created = api.apply(t.info, t.ns, t.name, patch, manager=manager,
+                                       force=truthy(q.get("force")), subresource=t.sub or None,
+                                       dry_run=dry_run, field_validation=strict)
+                return self._object(request, t.info, s, 201 if created else 200, write=True)
             s = api.patch(t.info, t.ns, t.name, ptype, patch, subresource=t.sub or None,
-                          dry_run=dry_run, field_validation=strict)
+                          dry_run=dry_run, field_validation=strict, manager=manager)
             return self._object(request, t.info, s, write=True)
         if verb == "delete":
             opts = await _delete_options(request)
@@ -321,6 +344,43 @@ _OPTIONS_KIND = {"create": "CreateOptions", "update": "UpdateOptions", "patch": 
                  "delete": "DeleteOptions", "deletecollection": "DeleteOptions"}
 
 
+_MAX_MANAGER = 128  # kube's FieldManagerMaxLength
+
+
+def _manager(request: web.BaseRequest, verb: str, *, apply: bool = False) -> str:
+    """The write's field manager: ``fieldManager``, else the User-Agent up to its first
+    ``/`` (printable characters, at most 128 bytes), as kube derives it."""
+    q = request.query
+    given = q.get("fieldManager", "")
+    kind = _OPTIONS_KIND[verb]
+    errs = []
+    if len(given.encode()) > _MAX_MANAGER:
+        errs.append(FieldError(ErrorType.TOO_LONG, "fieldManager",
+                               f"may not be more than {_MAX_MANAGER} bytes"))
+    if apply and not given:
+        errs.append(FieldError(ErrorType.REQUIRED, "fieldManager", "is required for apply patch"))
+    if not apply and verb == "patch" and "force" in q:
+        errs.append(FieldError(ErrorType.FORBIDDEN, "force",
+                               "may not be specified for non-apply patch"))
+    if errs:
+        raise ApiError(422, "Invalid", aggregate_message(f"{kind}.meta.k8s.io", "", errs),
+                       {"group": "meta.k8s.io", "kind": kind,
+                        "causes": [e.cause() for e in errs]})
+    if given:
+        return str(given)
+    agent = request.headers.get("User-Agent", "").split("/", 1)[0]
+    if agent.isprintable() and len(agent) <= _MAX_MANAGER and agent.isascii():
+        return agent  # the usual case, without the loop below
+    out = ""
+    for ch in agent:
+        if not ch.isprintable():
+            continue
+        if len((out + ch).encode()) > _MAX_MANAGER:
+            break
+        out += ch
+    return out
+
+
 def _dry_run(q: Any, verb: str) -> bool:
     values = q.getall("dryRun", ())
     if any(v != "All" for v in values):
@@ -344,6 +404,8 @@ async def _read_body(request: web.BaseRequest) -> bytes:
     if length is not None and length > MAX_BODY:
         raise ApiError(413, "RequestEntityTooLarge",
                        f"Request entity too large: limit is {MAX_BODY}")
+    if length == 0:
+        return b""
     if length is not None:  # the common case: one read of a known size
         try:
             return await request.content.readexactly(length)
@@ -380,9 +442,17 @@ def _duplicates(api: Any, info: ResourceInfo, dups: list[str] | None, strict: st
 
 
 async def _body(request: web.BaseRequest, *, yaml_ok: bool = False,
-                want: type | None = dict, dups: list[str] | None = None) -> Any:
-    """The decoded body; JSON duplicate keys are appended to ``dups`` when given."""
+                want: type | None = dict, dups: list[str] | None = None,
+                info: ResourceInfo | None = None, registry: Registry | None = None) -> Any:
+    """The decoded body; JSON duplicate keys are appended to ``dups`` when given.
+
+    With ``info`` (a create or update of that resource), the body is refused as kube's
+    decoder refuses it (media type, syntax, kind, Go field types)."""
     ctype = request.headers.get("Content-Type", "")
+    if info is not None:
+        unsupported = content_type_error(ctype)
+        if unsupported is not None:
+            raise unsupported
     if "protobuf" in ctype or "cbor" in ctype:
         raw = await _read_body(request)
         try:
@@ -404,8 +474,14 @@ async def _body(request: web.BaseRequest, *, yaml_ok: bool = False,
             if dups is not None:
                 dups.extend(duplicate_fields(raw))
     except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        if info is not None and not isinstance(exc, yaml.YAMLError):
+            raise decode_error(info, raw) from None
         raise errors.bad_request(f"the object provided is unrecognized or malformed: {exc}") \
             from None
+    if info is not None and registry is not None:
+        refused = object_error(info, registry, value, raw)
+        if refused is not None:
+            raise refused
     if want is not None and not isinstance(value, want):
         raise errors.bad_request("the object provided is unrecognized (must be a JSON object)")
     return value

@@ -166,6 +166,8 @@ def serve_list(ctx: Context, request: web.BaseRequest, info: ResourceInfo, ns: s
     if next_token:
         meta += b',"continue":"' + next_token.encode() + b'","remainingItemCount":' + \
             str(remaining).encode()
+    elif info.custom:  # kube's unstructured lists always carry the (empty) continue key
+        meta += b',"continue":""'
     raws = [ctx.encode_item(info, s) for s in page]
     body = b"".join((
         b'{"kind":"', info.list_kind.encode(), b'","apiVersion":"', info.api_version.encode(),

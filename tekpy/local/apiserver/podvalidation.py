@@ -3,8 +3,9 @@
 Not all of ``ValidatePod``: containers (present, named as DNS-1123 labels, unique, with an
 image), volumes (named, unique), volume mounts (naming a volume, with a path), the restart
 policy, and on update the immutability of everything in ``spec`` but images,
-``activeDeadlineSeconds``, ``tolerations`` and ``terminationGracePeriodSeconds``. Enough that
-a Pod the embedded server accepts is not refused by a cluster for these reasons.
+``activeDeadlineSeconds`` (only shortened), ``tolerations`` and ``schedulingGates``, with kube's
+diff of the two specs in the message. Enough that a Pod the embedded server accepts is not
+refused by a cluster for these reasons.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from .fielderrors import ErrorType, FieldError
+from .poddiff import pod_spec_diff
+from .quantity import parse
 from .validation import is_dns1123_label
 
 __all__ = ["pod_errors", "pod_update_errors"]
 
 _RESTART_POLICIES = ("Always", "OnFailure", "Never")
-_MUTABLE = ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds")
+_MAX_INT32 = 2**31 - 1
 _IMMUTABLE_MESSAGE = (
     "pod updates may not change fields other than `spec.containers[*].image`,"
     "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
@@ -52,6 +55,7 @@ def _containers(spec: dict[str, Any], key: str, volumes: set[str], seen: set[str
             seen.add(name)
         if not c.get("image"):
             errs.append(FieldError(ErrorType.REQUIRED, f"{path}.image", ""))
+        errs.extend(_resource_errors(c.get("resources"), f"{path}.resources"))
         for j, m in enumerate(c.get("volumeMounts") or ()):
             mpath = f"{path}.volumeMounts[{j}]"
             if not isinstance(m, dict):
@@ -61,6 +65,35 @@ def _containers(spec: dict[str, Any], key: str, volumes: set[str], seen: set[str
                                        m.get("name", "")))
             if not m.get("mountPath"):
                 errs.append(FieldError(ErrorType.REQUIRED, f"{mpath}.mountPath", ""))
+
+
+def _overcommit_allowed(name: str) -> bool:
+    native = "/" not in name or name.startswith("kubernetes.io/")
+    return native and not name.startswith("hugepages-")
+
+
+def _resource_errors(resources: Any, path: str) -> list[FieldError]:
+    """A request may not exceed its limit (nor differ from it, for extended resources)."""
+    if not isinstance(resources, dict):
+        return []
+    limits, requests = resources.get("limits"), resources.get("requests")
+    if not isinstance(limits, dict) or not isinstance(requests, dict):
+        return []
+    errs = []
+    for name, request in requests.items():
+        limit = limits.get(name)
+        got, cap = parse(request) if isinstance(request, str) else None, \
+            parse(limit) if isinstance(limit, str) else None
+        if got is None or cap is None:
+            continue
+        if got[0] != cap[0] and not _overcommit_allowed(name):
+            message = f"must be equal to {name} limit of {limit}"
+        elif got[0] > cap[0]:
+            message = f"must be less than or equal to {name} limit of {limit}"
+        else:
+            continue
+        errs.append(FieldError(ErrorType.INVALID, f"{path}.requests", message, request))
+    return errs
 
 
 def pod_errors(pod: dict[str, Any]) -> list[FieldError]:
@@ -90,23 +123,59 @@ def pod_errors(pod: dict[str, Any]) -> list[FieldError]:
     return errs
 
 
-def _comparable(spec: Any) -> Any:
-    if not isinstance(spec, dict):
-        return spec
-    out = {k: v for k, v in spec.items() if k not in _MUTABLE}
+def _munged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` with what a Pod update may change taken from ``old`` (kube's munged spec)."""
+    out = dict(new)
     for key in ("containers", "initContainers"):
-        if isinstance(out.get(key), list):
-            out[key] = [dict(c, image=None) if isinstance(c, dict) else c for c in out[key]]
+        olds, news = old.get(key) or [], new.get(key)
+        if isinstance(news, list):
+            out[key] = [
+                dict(c, image=olds[i].get("image")) if isinstance(c, dict) and i < len(olds)
+                and isinstance(olds[i], dict) else c
+                for i, c in enumerate(news)
+            ]
+    for key in ("activeDeadlineSeconds", "schedulingGates", "tolerations"):
+        if key in old:
+            out[key] = old[key]
+        else:
+            out.pop(key, None)
+    grace = old.get("terminationGracePeriodSeconds")
+    if isinstance(grace, int) and grace < 0 and out.get("terminationGracePeriodSeconds") == 1:
+        out["terminationGracePeriodSeconds"] = grace
     return out
 
 
+def _deadline_errors(old: dict[str, Any], new: dict[str, Any]) -> list[FieldError]:
+    path = "spec.activeDeadlineSeconds"
+    deadline, before = new.get("activeDeadlineSeconds"), old.get("activeDeadlineSeconds")
+    if isinstance(deadline, int):
+        if not 0 <= deadline <= _MAX_INT32:
+            return [FieldError(ErrorType.INVALID, path,
+                               f"must be between 0 and {_MAX_INT32}, inclusive", deadline)]
+        if isinstance(before, int) and before < deadline:
+            return [FieldError(ErrorType.INVALID, path,
+                               "must be less than or equal to previous value", deadline)]
+    elif deadline is None and before is not None:
+        return [FieldError(ErrorType.INVALID, path,
+                           "must not update from a positive integer to nil value", None)]
+    return []
+
+
 def pod_update_errors(old: dict[str, Any], new: dict[str, Any]) -> list[FieldError]:
-    """The spec changes kube refuses on a Pod update."""
-    if _comparable(old.get("spec")) == _comparable(new.get("spec")):
+    """The spec changes kube refuses on a Pod update (``ValidatePodUpdate``)."""
+    old_spec, new_spec = old.get("spec"), new.get("spec")
+    if old_spec == new_spec or not isinstance(old_spec, dict) or not isinstance(new_spec, dict):
         return []
-    old_n = len((old.get("spec") or {}).get("containers") or ())
-    if len((new.get("spec") or {}).get("containers") or ()) != old_n:
-        # kube checks this first and reports nothing else
-        return [FieldError(ErrorType.FORBIDDEN, "spec.containers",
-                           "pod updates may not add or remove containers")]
-    return [FieldError(ErrorType.FORBIDDEN, "spec", _IMMUTABLE_MESSAGE)]
+    for key in ("containers", "initContainers"):
+        if len(new_spec.get(key) or ()) != len(old_spec.get(key) or ()):
+            # kube checks this first and reports nothing else
+            return [FieldError(ErrorType.FORBIDDEN, f"spec.{key}",
+                               "pod updates may not add or remove containers")]
+    errs = _deadline_errors(old_spec, new_spec)
+    if errs and new_spec.get("activeDeadlineSeconds") is not None:
+        return errs  # kube stops at a bad deadline
+    munged = _munged(old_spec, new_spec)
+    if munged != old_spec:
+        diff = pod_spec_diff(old_spec, munged)
+        errs.append(FieldError(ErrorType.FORBIDDEN, "spec", f"{_IMMUTABLE_MESSAGE}\n{diff}"))
+    return errs

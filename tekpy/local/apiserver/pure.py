@@ -120,6 +120,33 @@ _HEAD_FIELDS = ("metadata.generateName", "metadata.name", "metadata.namespace",
 # label and annotation sets repeat across objects (a controller stamps the same ones on
 # thousands of children); their validation is the costly part of ObjectMeta's, so cache it
 _meta_cache: dict[tuple[str, tuple[tuple[Any, Any], ...]], list[FieldError]] = {}
+# keys seen valid, per map kind: sets that differ only in values (a label naming the parent
+# object) miss the cache above but are then checked entry by entry without building errors
+_valid_keys: dict[str, set[str]] = {"labels": set(), "annotations": set()}
+_MAX_VALID_KEYS = 4096
+
+
+def _entries_valid(which: str, value: dict[str, str]) -> bool:
+    """Whether every entry of a label or annotation map is certainly valid (no errors).
+
+    False means "not known valid": the full validation then decides and words the errors.
+    """
+    known = _valid_keys[which]
+    if which == "annotations":
+        # the size limit counts UTF-8 bytes: at most 4 per character
+        if 4 * sum(len(k) + len(v) for k, v in value.items()) > \
+                validation.TOTAL_ANNOTATION_SIZE_LIMIT:
+            return False
+    for k, v in value.items():
+        if k not in known:
+            if validation.is_qualified_name(k.lower() if which == "annotations" else k):
+                return False
+            if len(known) >= _MAX_VALID_KEYS:
+                known.clear()
+            known.add(k)
+        if which == "labels" and validation.is_valid_label_value(v):
+            return False
+    return True
 
 
 def _cached_map_errors(which: str, value: Any) -> list[FieldError]:
@@ -132,6 +159,8 @@ def _cached_map_errors(which: str, value: Any) -> list[FieldError]:
     key = (which, tuple(value.items()))
     errs = _meta_cache.get(key)
     if errs is None:
+        if _entries_valid(which, value):
+            return []
         if len(_meta_cache) > 4096:
             _meta_cache.clear()
         errs = _meta_cache[key] = list(validate(value, path))
@@ -149,6 +178,10 @@ def validate_metadata(
     rest = {k: v for k, v in meta.items() if k not in ("labels", "annotations")}
     errs = validation.validate_object_meta(
         rest, namespaced=namespaced, name_validator=validation.name_validator_for(group, kind))
+    if not errs:  # the common case: the maps' errors (usually none) are all there is
+        labels = _cached_map_errors("labels", meta.get("labels"))
+        annotations = _cached_map_errors("annotations", meta.get("annotations"))
+        return [*labels, *annotations] if labels or annotations else errs
     head = [e for e in errs if e.field.startswith(_HEAD_FIELDS)]
     tail = [e for e in errs if not e.field.startswith(_HEAD_FIELDS)]
     return [*head, *_cached_map_errors("labels", meta.get("labels")),
@@ -162,7 +195,8 @@ def generated_name(base: str) -> str:
 
 
 def custom_resource_errors(
-    obj: dict[str, Any], schema: dict[str, Any] | None, preserve_unknown: bool
+    obj: dict[str, Any], schema: dict[str, Any] | None, preserve_unknown: bool,
+    *, status_only: bool = False,
 ) -> tuple[dict[str, Any], list[FieldError], list[str]]:
     """Default, prune and validate a custom resource as kube does.
 
@@ -175,5 +209,7 @@ def custom_resource_errors(
     unknown: list[str] = []
     if not preserve_unknown:
         obj, unknown = structural.prune_fields(obj, schema)
+    if status_only:  # a status update: kube validates the status alone
+        return obj, structural.validate_status(obj, schema), unknown
     errors = list(structural.validate(obj, schema))
     return obj, errors, unknown

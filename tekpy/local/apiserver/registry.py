@@ -7,6 +7,7 @@ CRDs are registered and unregistered as they are created, updated and deleted.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -46,11 +47,12 @@ class ResourceInfo:
     preserve_unknown: bool = False  # schema without structure: nothing is pruned
     crd_name: str | None = None
 
-    @property
+    # computed once: both are read several times per request
+    @functools.cached_property
     def storage_key(self) -> str:
         return f"{self.group}/{self.plural}"
 
-    @property
+    @functools.cached_property
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
 
@@ -86,8 +88,10 @@ def _b(group: str, plural: str, singular: str, kind: str, **kw: Any) -> Resource
 
 
 BUILTINS: tuple[ResourceInfo, ...] = (
+    # namespaces cannot be deleted as a collection (kube serves no deletecollection)
     _b("", "namespaces", "namespace", "Namespace", namespaced=False, short_names=["ns"],
-       subresources=["status", "finalize"]),
+       subresources=["status", "finalize"],
+       verbs=tuple(v for v in STANDARD_VERBS if v != "deletecollection")),
     # pods track generation as in kube 1.33+ (the real-server tier runs 1.34)
     _b("", "pods", "pod", "Pod", short_names=["po"], categories=["all"],
        subresources=["status", "binding", "log"], tracks_generation=True),
@@ -160,6 +164,8 @@ class Registry:
         self._crd_paths: dict[str, list[tuple[str, str, str]]] = {}
         self._crd_storage_versions: dict[str, str] = {}
         self.generation = 0  # bumped on every change, so discovery can be cached
+        self._served: set[tuple[str, str]] = set()
+        self._served_at = -1  # the generation ``_served`` was computed at
         for info in builtins:
             self._by_path[(info.group, info.version, info.plural)] = info
 
@@ -181,6 +187,13 @@ class Registry:
 
     def resources_in(self, group: str, version: str) -> list[ResourceInfo]:
         return [i for (g, v, _), i in self._by_path.items() if g == group and v == version]
+
+    def serves(self, group: str, version: str) -> bool:
+        """Whether any resource is served at ``group/version`` (checked on every request)."""
+        if self._served_at != self.generation:
+            self._served = {(g, v) for g, v, _ in self._by_path}
+            self._served_at = self.generation
+        return (group, version) in self._served
 
     def storage_version(self, info: ResourceInfo) -> str:
         """The version objects of this resource are stored in (CRDs: the ``storage`` one)."""

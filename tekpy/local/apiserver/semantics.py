@@ -13,23 +13,62 @@ from typing import Any
 
 import orjson
 
-from . import errors, pure
-from .builtin import default_pod, drop_empty, immutable_errors, normalize_pod_status, prepare_create
+from . import errors, managedfields, pure
+from .builtin import (
+    default_pod,
+    drop_empty,
+    go_zero_values,
+    immutable_errors,
+    normalize_pod_status,
+    prepare_create,
+)
 from .builtinfields import drop_fields, strict_patch_error, unknown_fields
 from .configmaps import (
     content_errors,
     decode_secret,
+    event_errors,
     finalizer_errors,
     lease_errors,
     secret_errors,
 )
-from .crds import crd_errors
+from .crds import crd_errors, default_crd
 from .deleteoptions import DeleteOptions
 from .fielderrors import ErrorType, FieldError
+from .microtime import microtime_patch_error
 from .podvalidation import pod_errors, pod_update_errors
 from .registry import Registry, ResourceInfo
 from .stamps import new_uid, now_rfc3339
 from .store import Store, Stored
+
+_scopes: dict[tuple[int, str], tuple[ResourceInfo, managedfields.Scope]] = {}
+
+
+def _scope(info: ResourceInfo, subresource: str = "", spec: bool = True) -> managedfields.Scope:
+    """What a write to ``info`` (or its ``subresource``) may own; ``spec=False`` for a new
+    Namespace whose spec the server sets."""
+    hit = _scopes.get((id(info), subresource))
+    if hit is not None and hit[0] is info and spec:
+        return hit[1]
+    node = managedfields.crd_node(info.schema) if info.custom else \
+        managedfields.builtin_node(info.group, info.kind)
+    # the fields the endpoint resets are never owned through it
+    ignore = ("spec",) if subresource == "status" else ("status",) if info.has_status else ()
+    if not spec:
+        ignore = (*ignore, "spec")
+    skeleton = None if info.custom else managedfields.builtin_skeleton(info.group, info.kind)
+    scope = managedfields.Scope(node, info.api_version, subresource, ignore, skeleton)
+    if spec:
+        if len(_scopes) > 1024:
+            _scopes.clear()
+        _scopes[(id(info), subresource)] = (info, scope)
+    return scope
+
+
+def _set_managed(meta: dict[str, Any], entries: list[dict[str, Any]] | None) -> None:
+    if entries:
+        meta["managedFields"] = entries
+    else:
+        meta.pop("managedFields", None)
 
 __all__ = ["Api", "DeleteOptions", "now_rfc3339"]
 
@@ -132,6 +171,13 @@ class Api:
         name = obj["metadata"].get("name", "")
         errs = pure.validate_metadata(obj, info.namespaced, info.group, info.kind,
                                       old.meta if old is not None else None)
+        if old is not None and errs:
+            # kube checks metadata on update as common fields (create checks, then update
+            # checks) and again in the kind's update validation (not core Events'): causes
+            # repeat, the message lists each once
+            created = pure.validate_metadata(obj, info.namespaced, info.group, info.kind)
+            errs = [*created, *errs] if info.storage_key == "/events" else \
+                [*created, *errs, *errs]
         unknown: list[str] = []
         if not info.custom:
             unknown = unknown_fields(info.storage_key, obj)
@@ -148,6 +194,7 @@ class Api:
             errs += pod_errors(obj) if old is None else pod_update_errors(old.obj, obj)
         if not info.custom:
             errs += finalizer_errors(obj) + content_errors(info, obj) + lease_errors(info, obj)
+            errs += event_errors(info, obj)
             errs += secret_errors(info, old.obj if old is not None else None, obj)
         if old is not None:
             errs += immutable_errors(info, old.obj, obj)
@@ -165,9 +212,10 @@ class Api:
     # -- create ----------------------------------------------------------------------------
     def create(
         self, info: ResourceInfo, ns: str, obj: dict[str, Any], *,
-        dry_run: bool = False, field_validation: str = "Strict",
+        dry_run: bool = False, field_validation: str = "Strict", manager: str | None = None,
     ) -> Stored:
-        """Create ``obj`` (a fresh dict the caller gives away)."""
+        """Create ``obj`` (a fresh dict the caller gives away); ``manager`` (the request's
+        field manager) records its managedFields entry, None writes them as given."""
         self._check_type(info, obj)
         meta = obj.setdefault("metadata", {})
         if info.namespaced:
@@ -192,8 +240,12 @@ class Api:
         meta["creationTimestamp"] = now_rfc3339()
         if info.tracks_generation:
             meta["generation"] = 1
+        server_spec = info.storage_key == "/namespaces" and "spec" not in obj
         prepare_create(info, obj)
         obj = self._validate(info, obj, field_validation)
+        if manager is not None:
+            _set_managed(obj["metadata"], managedfields.record_create(
+                obj, _scope(info, spec=not server_spec), manager, now_rfc3339()))
         skey = info.storage_key
         for _ in range(8):  # retry generated names that collide
             if self.store.get(skey, ns if info.namespaced else "", meta["name"]) is None:
@@ -214,10 +266,16 @@ class Api:
         self, info: ResourceInfo, ns: str, name: str, body: dict[str, Any], *,
         subresource: str | None = None, dry_run: bool = False,
         field_validation: str = "Strict", require_rv: bool = True,
+        manager: str | None = None, applied: list[dict[str, Any]] | None = None,
     ) -> Stored:
-        """PUT semantics: optimistic concurrency, status isolation, generation."""
+        """PUT semantics: optimistic concurrency, status isolation, generation.
+
+        ``manager`` records the write in managedFields; ``applied`` are the managedFields
+        an apply computed (None: keep what the body says)."""
         self._check_type(info, body)
         meta = body.setdefault("metadata", {})
+        # [] asks to clear managedFields; read it before empty lists are dropped
+        reset = managedfields.is_reset(meta.get("managedFields"))
         if meta.get("name") and meta["name"] != name:
             raise errors.bad_request(
                 f"the name of the object ({meta['name']}) does not match the name on the URL "
@@ -256,9 +314,17 @@ class Api:
         if subresource != "status":
             new = self._validate(info, new, field_validation, old)
         elif info.custom:
-            new, errs, _ = pure.custom_resource_errors(new, info.schema, info.preserve_unknown)
+            new, errs, _ = pure.custom_resource_errors(new, info.schema, info.preserve_unknown,
+                                                       status_only=True)
             if errs:
                 raise errors.invalid(info.group, info.kind, name, errs)
+        if applied is not None:
+            _set_managed(new["metadata"], applied)
+        elif manager is not None and reset and not subresource:
+            _set_managed(new["metadata"], None)
+        elif manager is not None:
+            _set_managed(new["metadata"], managedfields.record_update(
+                old.obj, new, _scope(info, subresource or ""), manager, now_rfc3339()))
         return self._write_update(info, old, new, dry_run)
 
     def _merge_for_update(
@@ -278,6 +344,8 @@ class Api:
                 new["status"] = body["status"]
                 if info.storage_key == "/pods":
                     normalize_pod_status(new["status"])
+                elif info.storage_key == "/nodes":
+                    go_zero_values(info, new)
             else:
                 new.pop("status", None)
             return new
@@ -296,6 +364,10 @@ class Api:
                 new.pop("status", None)
         if info.storage_key == "/pods":
             default_pod(new)  # kube defaults every decoded Pod, so a PUT compares equal
+        elif info.storage_key == "apiextensions.k8s.io/customresourcedefinitions":
+            default_crd(new)
+        else:
+            go_zero_values(info, new)  # Events, Nodes: what Go's encoding always writes
         if info.storage_key == "/namespaces":
             new["spec"] = old.get("spec", {})
             new["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = \
@@ -336,23 +408,26 @@ class Api:
     def patch(
         self, info: ResourceInfo, ns: str, name: str, patch_type: str, patch: Any, *,
         subresource: str | None = None, dry_run: bool = False,
-        field_validation: str = "Strict",
+        field_validation: str = "Strict", manager: str | None = None,
     ) -> Stored:
+        if patch_type == "apply":
+            return self.apply(info, ns, name, patch, manager=manager or "",
+                              subresource=subresource, dry_run=dry_run,
+                              field_validation=field_validation)[0]
         old = self.store.get(info.storage_key, ns if info.namespaced else "", name)
         if old is None:
-            if patch_type == "apply" and subresource is None and isinstance(patch, dict):
-                patch.setdefault("metadata", {})["name"] = name
-                return self.create(info, ns, patch, dry_run=dry_run,
-                                   field_validation=field_validation)
             raise errors.not_found(info.group, info.plural, name)
         target = orjson.loads(old.raw)  # a private deep copy, cheaply
-        if patch_type == "apply":
-            patch_type = "merge"  # see docs/apiserver.md: apply is a merge without ownership
         patched = pure.apply_patch(patch_type, target, patch, info.group, info.version,
                                    info.kind, info.custom)
         pmeta = patched.get("metadata")
         if not isinstance(pmeta, dict):
             raise errors.bad_request("metadata must be an object")
+        if not info.custom:  # kube decodes the patched object into the Go type
+            undecodable = microtime_patch_error(info.group, info.kind, patched, patch,
+                                                patch_type)
+            if undecodable is not None:
+                raise undecodable
         rv = pmeta.get("resourceVersion")
         if rv and rv != old.meta.get("resourceVersion"):
             raise errors.conflict(info.group, info.plural, name)
@@ -362,7 +437,62 @@ class Api:
             if unknown:
                 raise strict_patch_error(patched, unknown)
         return self.update(info, ns, name, patched, subresource=subresource, dry_run=dry_run,
-                           field_validation=field_validation)
+                           field_validation=field_validation, manager=manager)
+
+    def apply(
+        self, info: ResourceInfo, ns: str, name: str, config: Any, *, manager: str,
+        force: bool = False, subresource: str | None = None, dry_run: bool = False,
+        field_validation: str = "Strict",
+    ) -> tuple[Stored, bool]:
+        """Server-side apply of ``config`` by ``manager``; returns the object and whether
+        the apply created it. Conflicts with other managers' fields are 409s unless
+        ``force``."""
+        if not isinstance(config, dict):
+            raise errors.bad_request("the object provided is unrecognized (must be a YAML or "
+                                     "JSON object)")
+        gv = str(config.get("apiVersion") or "")
+        group, _, version = gv.rpartition("/")
+        if gv != info.api_version or config.get("kind") != info.kind:
+            raise errors.bad_request(
+                f"invalid object type: {group}/{version}, Kind={config.get('kind') or ''}")
+        cmeta = config.get("metadata")
+        if cmeta is None:
+            cmeta = {}
+        elif not isinstance(cmeta, dict):
+            raise errors.bad_request("metadata must be an object")
+        if cmeta.get("managedFields") is not None:
+            raise errors.bad_request("metadata.managedFields must be nil")
+        scope = _scope(info, subresource or "")
+        old = self.store.get(info.storage_key, ns if info.namespaced else "", name)
+        if old is None and subresource is not None:
+            raise errors.not_found(info.group, info.plural, name)
+        live = orjson.loads(old.raw) if old is not None else None
+        try:
+            merged, entries = managedfields.apply(live, config, scope, manager, now_rfc3339(),
+                                                  force=force)
+        except managedfields.ApplyConflict as exc:
+            raise errors.ApiError(409, "Conflict", exc.message, {"causes": exc.causes()}) \
+                from None
+        meta = merged.setdefault("metadata", {})
+        if meta.get("name") and meta["name"] != name:
+            raise errors.bad_request(
+                f"the name of the object ({meta['name']}) does not match the name on the URL "
+                f"({name})")
+        if old is None:
+            meta["name"] = name
+            _set_managed(meta, entries)
+            return self.create(info, ns, merged, dry_run=dry_run,
+                               field_validation=field_validation), True
+        rv = cmeta.get("resourceVersion")
+        if rv and rv != old.meta.get("resourceVersion"):
+            raise errors.conflict(info.group, info.plural, name)
+        meta["resourceVersion"] = old.meta.get("resourceVersion")
+        if field_validation == "Strict" and not info.custom:
+            unknown = unknown_fields(info.storage_key, merged)
+            if unknown:
+                raise strict_patch_error(merged, unknown)
+        return self.update(info, ns, name, merged, subresource=subresource, dry_run=dry_run,
+                           field_validation=field_validation, applied=entries), False
 
     # -- delete ----------------------------------------------------------------------------
     def delete(

@@ -13,7 +13,7 @@ and for a CRD create/update, ``check_structural(schema, path)`` lists what kube 
 from tekpy.local.apiserver.schema.defaults import apply_defaults
 from tekpy.local.apiserver.schema.prune import OBJECT_META_FIELDS, prune, prune_fields
 from tekpy.local.apiserver.schema.structural import check_structural
-from tekpy.local.apiserver.schema.validate import validate
+from tekpy.local.apiserver.schema.validate import validate, validate_status
 
 __all__ = [
     "OBJECT_META_FIELDS",
@@ -22,4 +22,5 @@ __all__ = [
     "prune",
     "prune_fields",
     "validate",
+    "validate_status",
 ]

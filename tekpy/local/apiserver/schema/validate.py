@@ -28,20 +28,35 @@ from tekpy.local.apiserver.fielderrors import ErrorType, FieldError
 from tekpy.local.apiserver.schema.formats import check_format, go_format_of
 from tekpy.local.apiserver.validation import name_is_path_segment, validate_object_meta
 
-__all__ = ["validate"]
+__all__ = ["validate", "validate_status"]
 
 _IN = "in body"
 
 
-def validate(obj: Any, schema: Mapping[str, Any], path_prefix: str = "") -> list[FieldError]:
+def validate(
+    obj: Any, schema: Mapping[str, Any], path_prefix: str = "", *, relative: bool = False
+) -> list[FieldError]:
     """Every way ``obj`` violates ``schema`` (an ``openAPIV3Schema``), as kube reports them.
 
     ``path_prefix`` is prepended to field paths (kube validates whole objects, so it is
-    normally empty).
+    normally empty). With ``relative``, messages name paths below ``path_prefix``, as kube's
+    messages do for a status validated alone.
     """
     errors: list[FieldError] = []
-    _Validator(errors).check(obj, schema, path_prefix)
+    _Validator(errors, path_prefix if relative else "").check(obj, schema, path_prefix)
     return errors
+
+
+def validate_status(obj: Mapping[str, Any], schema: Mapping[str, Any]) -> list[FieldError]:
+    """A status update's validation: kube validates the status alone against its schema
+    (field paths ``status.x``, messages naming ``x``)."""
+    if "status" not in obj:
+        return []
+    props = schema.get("properties")
+    status_schema = props.get("status") if isinstance(props, Mapping) else None
+    if not isinstance(status_schema, Mapping):
+        return []
+    return validate(obj["status"], status_schema, "status", relative=True)
 
 
 def json_type(value: Any) -> str:
@@ -122,15 +137,24 @@ def _join(path: str, name: str) -> str:
 
 
 class _Validator:
-    def __init__(self, errors: list[FieldError]) -> None:
+    def __init__(self, errors: list[FieldError], message_root: str = "") -> None:
         self.errors = errors
+        # kube-openapi names paths in messages from where validation starts ("observed" for
+        # a status validated on its own); field paths keep the full path ("status.observed")
+        self._strip = message_root + "." if message_root else ""
+
+    def _in(self, path: str) -> str:
+        """``<path> in body`` as kube-openapi's messages start."""
+        if self._strip and path.startswith(self._strip):
+            path = path[len(self._strip):]
+        return f"{path} {_IN}"
 
     # -- error constructors, converted from kube-openapi results as kube converts them
     def _invalid(self, path: str, value: Any, message: str) -> None:
         self.errors.append(FieldError(ErrorType.INVALID, path, message, value))
 
     def _type_invalid(self, path: str, expected: str, actual: str) -> None:
-        message = f'{path} {_IN} must be of type {expected}: "{actual}"'
+        message = f'{self._in(path)} must be of type {expected}: "{actual}"'
         self.errors.append(FieldError(ErrorType.TYPE_INVALID, path, message, actual))
 
     def check(self, value: Any, schema: Mapping[str, Any], path: str) -> None:
@@ -191,6 +215,14 @@ class _Validator:
             )
 
     def _check_string(self, value: str, schema: Mapping[str, Any], path: str) -> None:
+        self._check_length_and_pattern(value, schema, path)
+        fmt = schema.get("format")
+        if isinstance(fmt, str) and fmt and not check_format(fmt, value):
+            message = f"{self._in(path)} must be of type {fmt}: {orjson.dumps(value).decode()}"
+            self.errors.append(FieldError(ErrorType.TYPE_INVALID, path, message, value))
+
+    def _check_length_and_pattern(self, value: str, schema: Mapping[str, Any], path: str) -> None:
+        # kube-openapi stops at the first of maxLength, minLength and pattern that fails
         n = len(value)
         max_len, min_len = schema.get("maxLength"), schema.get("minLength")
         if isinstance(max_len, int) and n > max_len:
@@ -202,17 +234,15 @@ class _Validator:
                     value,
                 )
             )
+            return
         if isinstance(min_len, int) and n < min_len:
-            self._invalid(path, value, f"{path} {_IN} should be at least {min_len} chars long")
+            self._invalid(path, value, f"{self._in(path)} should be at least {min_len} chars long")
+            return
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
             compiled = _pattern(pattern)
             if compiled is not None and not compiled.search(value):
-                self._invalid(path, value, f"{path} {_IN} should match '{pattern}'")
-        fmt = schema.get("format")
-        if isinstance(fmt, str) and fmt and not check_format(fmt, value):
-            message = f"{path} {_IN} must be of type {fmt}: {orjson.dumps(value).decode()}"
-            self.errors.append(FieldError(ErrorType.TYPE_INVALID, path, message, value))
+                self._invalid(path, value, f"{self._in(path)} should match '{pattern}'")
 
     def _check_number(self, value: float, schema: Mapping[str, Any], path: str) -> None:
         multiple = schema.get("multipleOf")
@@ -220,7 +250,7 @@ class _Validator:
             quotient = value / multiple
             if not math.isclose(quotient, round(quotient), rel_tol=0, abs_tol=1e-9):
                 self._invalid(
-                    path, value, f"{path} {_IN} should be a multiple of {go_number(multiple)}"
+                    path, value, f"{self._in(path)} should be a multiple of {go_number(multiple)}"
                 )
         maximum = schema.get("maximum")
         if isinstance(maximum, int | float) and not isinstance(maximum, bool):
@@ -228,14 +258,14 @@ class _Validator:
             if value > maximum or (exclusive and value == maximum):
                 bound = go_number(_native(maximum, value))
                 word = "less than" if exclusive else "less than or equal to"
-                self._invalid(path, value, f"{path} {_IN} should be {word} {bound}")
+                self._invalid(path, value, f"{self._in(path)} should be {word} {bound}")
         minimum = schema.get("minimum")
         if isinstance(minimum, int | float) and not isinstance(minimum, bool):
             exclusive = bool(schema.get("exclusiveMinimum"))
             if value < minimum or (exclusive and value == minimum):
                 bound = go_number(_native(minimum, value))
                 word = "greater than" if exclusive else "greater than or equal to"
-                self._invalid(path, value, f"{path} {_IN} should be {word} {bound}")
+                self._invalid(path, value, f"{self._in(path)} should be {word} {bound}")
 
     def _check_array(self, value: list[Any], schema: Mapping[str, Any], path: str) -> None:
         items = schema.get("items")
@@ -245,14 +275,14 @@ class _Validator:
         size = len(value)
         min_items, max_items = schema.get("minItems"), schema.get("maxItems")
         if isinstance(min_items, int) and size < min_items:
-            self._invalid(path, size, f"{path} {_IN} should have at least {min_items} items")
+            self._invalid(path, size, f"{self._in(path)} should have at least {min_items} items")
         if isinstance(max_items, int) and size > max_items:
             word = "item" if max_items == 1 else "items"
             self.errors.append(
                 FieldError(ErrorType.TOO_MANY, path, f"must have at most {max_items} {word}", size)
             )
         if schema.get("uniqueItems") and _has_duplicates(value):
-            self._invalid(path, "", f"{path} {_IN} shouldn't contain duplicates")
+            self._invalid(path, "", f"{self._in(path)} shouldn't contain duplicates")
         self._check_list_type(value, schema, path)
 
     def _check_list_type(self, value: list[Any], schema: Mapping[str, Any], path: str) -> None:
@@ -289,7 +319,9 @@ class _Validator:
         count = len(value)
         min_props, max_props = schema.get("minProperties"), schema.get("maxProperties")
         if isinstance(min_props, int) and count < min_props:
-            self._invalid(path, count, f"{path} {_IN} should have at least {min_props} properties")
+            self._invalid(
+                path, count, f"{self._in(path)} should have at least {min_props} properties"
+            )
             return
         if isinstance(max_props, int) and count > max_props:
             word = "item" if max_props == 1 else "items"
@@ -302,7 +334,8 @@ class _Validator:
         if additional is False:
             for key in sorted(value):
                 if key not in props:
-                    self._invalid(path, key, f"{path}.{key} {_IN} is a forbidden property")
+                    message = f"{self._in(path + '.' + key)} is a forbidden property"
+                    self._invalid(path, key, message)
         elif isinstance(additional, Mapping):
             for key in sorted(value):
                 if key not in props:
@@ -322,7 +355,9 @@ class _Validator:
         any_of = schema.get("anyOf")
         if isinstance(any_of, list) and any_of:
             if not any(not _errors_for(value, s, path) for s in any_of):
-                self._invalid(path, "", f"{path} {_IN} must validate at least one schema (anyOf)")
+                self._invalid(
+                    path, "", f"{self._in(path)} must validate at least one schema (anyOf)"
+                )
                 for sub in any_of:
                     self.errors.extend(_errors_for(value, sub, path))
         one_of = schema.get("oneOf")
@@ -330,11 +365,11 @@ class _Validator:
             passing = sum(1 for s in one_of if not _errors_for(value, s, path))
             if passing != 1:
                 self._invalid(
-                    path, "", f"{path} {_IN} must validate one and only one schema (oneOf)"
+                    path, "", f"{self._in(path)} must validate one and only one schema (oneOf)"
                 )
         not_schema = schema.get("not")
         if isinstance(not_schema, Mapping) and not _errors_for(value, not_schema, path):
-            self._invalid(path, "", f"{path} {_IN} must not validate the schema (not)")
+            self._invalid(path, "", f"{self._in(path)} must not validate the schema (not)")
 
 
 def _embedded_resource_errors(obj: dict[str, Any], path: str) -> list[FieldError]:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import attrs
+
 from tekpy.local.apiserver.table.columns import (
     AGE,
     CREATED_DESCRIPTION,
@@ -23,6 +25,7 @@ from tekpy.local.apiserver.table.columns import (
     since,
     string_column,
 )
+from tekpy.local.apiserver.table.descriptions import COLUMN_DESCRIPTIONS
 
 __all__ = ["BUILTIN_COLUMNS", "DEFAULT_COLUMNS", "is_builtin_group", "row_conditions"]
 
@@ -366,6 +369,15 @@ BUILTIN_COLUMNS: dict[tuple[str, str], list[Column]] = {
     (_RBAC, "RoleBinding"): _BINDING,
     (_RBAC, "ClusterRoleBinding"): _BINDING,
 }
+
+
+def _described(key: tuple[str, str], columns: list[Column]) -> list[Column]:
+    texts = COLUMN_DESCRIPTIONS.get(key, {})
+    return [attrs.evolve(c, description=texts.get(c.name, c.description)) for c in columns]
+
+
+# each kind's columns with kube's descriptions (lists shared between kinds are copied)
+BUILTIN_COLUMNS = {key: _described(key, columns) for key, columns in BUILTIN_COLUMNS.items()}
 _BUILTIN_GROUPS = {"", "apps", "batch", "policy", "autoscaling"}
 
 

@@ -159,7 +159,7 @@ NAME = Column("Name", "string", name_of, "name", NAME_DESCRIPTION)
 AGE = Column("Age", "string", _age, "", CREATED_DESCRIPTION)
 
 
-# Column descriptions, abridged from kube's (kubectl does not display them).
+# Fallback column descriptions; built-in kinds carry kube's own (``descriptions``).
 _DESCRIPTIONS = {
     "Ready": "The aggregate readiness state of this pod for accepting traffic.",
     "Status": "The status of the object.",
