@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from kl_support import cstatus, pod, sh, wait_phase
 
-from tekpy.runtime.client import LEASES, NODES, PODS, is_not_found
+from tekpy.runtime.client import LEASES, NODES, PODS, ApiError, is_not_found
 from tekpy.testing import eventually
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
@@ -71,6 +71,15 @@ async def test_kubectl_logs_and_follow_through_the_api_server(
     tail = await _kubectl(api_server.kubeconfig_path, "logs", "-n", namespace, "logs",
                           "--tail=1")
     assert tail == f"{lines[-1]}\n"
+    # the library's raw read of the same subresource (what the TaskRun reconciler uses for
+    # the results sidecar's log), with a missing container as a Status error
+    raw = await client.get_bytes(PODS, "logs", namespace=namespace, subresource="log",
+                                 params={"container": "main", "tailLines": "1"})
+    assert raw == tail.encode()
+    with pytest.raises(ApiError) as missing:
+        await client.get_bytes(PODS, "logs", namespace=namespace, subresource="log",
+                               params={"container": "nope"})
+    assert missing.value.status == 400 and "nope" in missing.value.message
     # -f follows a running container until it ends.
     await client.create(PODS, pod("follow", sh(
         "main", "echo start; while [ ! -f /tmp/go ]; do sleep 0.05; touch /tmp/go; done; "

@@ -99,6 +99,26 @@ class Client(Transport):
         _need_ns(resource, namespace)
         return await self.request_json("GET", resource.path(namespace, name, subresource))
 
+    async def get_bytes(
+        self,
+        resource: Resource,
+        name: str,
+        *,
+        namespace: str | None = None,
+        subresource: str | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """Read a subresource whose body is not JSON, e.g. a container's log
+        (``get_bytes(PODS, pod, namespace=ns, subresource="log", params={"container": c})``),
+        with the same authentication, retries and metrics as every other request."""
+        _need_ns(resource, namespace)
+        resp = await self._send("GET", resource.path(namespace, name, subresource),
+                                params=params)
+        try:
+            return await resp.read()
+        finally:
+            resp.release()
+
     async def list(
         self,
         resource: Resource,

@@ -72,7 +72,7 @@ from tekpy.taskrun.reconciler.events import emit_condition_events
 from tekpy.taskrun.reconciler.kinds import TASKRUNS
 from tekpy.taskrun.reconciler.metrics import TaskRunMetrics, default_metrics
 from tekpy.taskrun.reconciler.options import ReconcilerOptions
-from tekpy.taskrun.reconciler.podlogs import LogUnavailable, read_container_log
+from tekpy.taskrun.reconciler.podlogs import read_container_log
 from tekpy.taskrun.reconciler.pods import PodNotOwned, PodOps
 from tekpy.taskrun.reconciler.resolve import (
     ResolutionFailed,
@@ -322,7 +322,7 @@ class TaskRunReconciler:
             self._fail(a, reasons.RESULT_LARGER_THAN_ALLOWED,
                        f'[User error]  TaskRun ""{a.name}"" failed: {exc}')
             return None
-        except LogUnavailable as exc:
+        except ApiError as exc:
             if exc.status >= 500:
                 raise
             log.warning("reading results log namespace=%s name=%s problem=%s", a.namespace,
