@@ -9,6 +9,9 @@ Fixtures:
     ``embedded``): the embedded server starts fresh for each test; the real kube-apiserver
     (``realapi``) starts once per session and is shared, so give each test its own
     ``namespace``. When the real server cannot run here its tests skip with the reason.
+    Both have fault ``hooks`` (on the real server through its fault proxy, see
+    docs/apiserver-realapi.md), ``restart()``, and go down for a block with
+    :func:`tekpy.testing.servers.unreachable`.
     ``@pytest.mark.crds(crd_or_yaml_path, ...)`` installs CRDs before the test.
 ``client``
     A :class:`tekpy.runtime.client.Client` on ``api_server`` (closed afterwards).
@@ -162,7 +165,9 @@ async def namespace(client: Any) -> AsyncIterator[str]:
 
 
 def require_hooks(server: Any) -> Any:
-    """The server's fault hooks, or skip the test (the real kube-apiserver has none)."""
+    """The server's fault hooks, or skip the test when it has none (only the real tier run
+    with its fault proxy turned off, ``TEKPY_REALAPI_FAULT_PROXY=0``)."""
     if getattr(server, "hooks", None) is None:
-        pytest.skip("fault hooks exist only on the embedded API server")
+        pytest.skip("no fault hooks: the real tier's fault proxy is off "
+                    "(TEKPY_REALAPI_FAULT_PROXY=0)")
     return server.hooks

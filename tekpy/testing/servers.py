@@ -1,12 +1,17 @@
 """API servers for tests: the in-process embedded server, or a real kube-apiserver.
 
 Both hand back the same handle (:class:`ApiServerHandle`): ``url``, ``token``, ``ca_file``,
-``kubeconfig_path`` and ``hooks`` (fault injection; ``None`` on the real server).
+``kubeconfig_path``, ``hooks`` (fault injection: the embedded server's own, or on the real
+server those of its fault proxy; ``None`` only when the proxy is turned off with
+``TEKPY_REALAPI_FAULT_PROXY=0``) and ``restart()``. :func:`unreachable` takes a server down
+for the length of a block, whichever kind it is.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 __all__ = [
@@ -15,6 +20,7 @@ __all__ = [
     "ServerUnavailable",
     "api_server_kinds",
     "start_embedded",
+    "unreachable",
 ]
 
 API_SERVER_KINDS = ("embedded", "realapi")
@@ -31,6 +37,8 @@ class ApiServerHandle(Protocol):
     ca_file: str
     kubeconfig_path: str
     hooks: Any
+
+    async def restart(self) -> None: ...
 
 
 class ServerUnavailable(RuntimeError):
@@ -75,3 +83,23 @@ def realapi_server() -> Any:
     except RealApiUnavailable as exc:
         raise ServerUnavailable(exc.reason) from exc
     return RealApiServer(binaries)
+
+
+@asynccontextmanager
+async def unreachable(server: Any) -> AsyncIterator[None]:
+    """Inside the block ``server`` refuses connections; afterwards it serves again on the
+    same URL with the same data.
+
+    The embedded server is stopped and started again. The real one (shared by the session)
+    keeps running behind its fault proxy, which stops listening meanwhile.
+    """
+    own = getattr(server, "unreachable", None)
+    if own is not None:
+        async with own():
+            yield
+        return
+    await server.stop()
+    try:
+        yield
+    finally:
+        await server.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import ssl
 import time
@@ -14,6 +15,12 @@ import aiohttp
 import pytest
 
 from tekpy.testing.realapi import RealApiServer
+from tekpy.testing.realapi.expiry import (
+    CONTINUE_TOO_OLD,
+    LIST_TOO_OLD,
+    expired_list,
+    expired_watch,
+)
 from tekpy.testing.realapi.faultproxy import request_info
 
 pytestmark = pytest.mark.realapi
@@ -48,10 +55,57 @@ def test_request_info_classifies_like_kube(
     assert request_info(method, path, query) == expected
 
 
+def _token(rv: int) -> str:
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": "a\x00"}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"resourceVersion": "5"}, "too old resource version: 5 (10)"),
+        ({"resourceVersion": "9", "watch": "1"}, "too old resource version: 9 (10)"),
+        ({"resourceVersion": "10"}, None),  # nothing after it was lost
+        ({"resourceVersion": "11"}, None),
+        ({"resourceVersion": "0"}, None),  # any version: served from the cache
+        ({}, None),
+        ({"resourceVersion": "abc"}, None),  # kube-apiserver's own 500 to give
+        ({"resourceVersion": "5", "sendInitialEvents": "true"}, None),  # starts from now
+    ],
+)
+def test_which_watches_expire(query: dict[str, str], expected: str | None) -> None:
+    err = expired_watch(query, 10)
+    assert (err and (err.code, err.reason, err.message)) == (
+        expected and (410, "Expired", expected))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"resourceVersion": "5", "resourceVersionMatch": "Exact"}, LIST_TOO_OLD),
+        ({"resourceVersion": "10", "resourceVersionMatch": "Exact"}, None),
+        ({"resourceVersion": "5", "resourceVersionMatch": "NotOlderThan"}, None),
+        ({"resourceVersion": "5"}, None),  # not older than 5: a newer list will do
+        ({"continue": _token(5), "limit": "1"}, CONTINUE_TOO_OLD),
+        ({"continue": _token(10), "limit": "1"}, None),
+        ({"continue": _token(-1), "limit": "1"}, None),  # kube's "inconsistent" token
+        ({"continue": "not a token!"}, None),  # kube-apiserver's 400 to give
+    ],
+)
+def test_which_lists_expire(query: dict[str, str], expected: str | None) -> None:
+    err = expired_list(query, 10)
+    assert (err and (err.code, err.reason, err.message)) == (
+        expected and (410, "Expired", expected))
+
+
 @pytest.fixture(scope="module")
 def proxied(real_server: RealApiServer) -> Iterator[RealApiServer]:
-    """A control plane of its own behind the fault proxy (compact() restarts it)."""
-    server = RealApiServer(real_server.binaries, controller_manager=False, fault_proxy=True)
+    """The session's control plane, whose fault proxy is on by default (else one of our own
+    behind a proxy, when the session's runs with TEKPY_REALAPI_FAULT_PROXY=0)."""
+    if real_server.hooks is not None:
+        yield real_server
+        return
+    server = RealApiServer(real_server.binaries, fault_proxy=True)
     asyncio.run(server.start())
     try:
         yield server
@@ -182,19 +236,85 @@ async def test_2mib_bodies_pass_both_ways(
 async def test_compact_expires_older_resource_versions(
     proxied: RealApiServer, http: aiohttp.ClientSession, ns: str
 ) -> None:
-    async with http.post(f"/api/v1/namespaces/{ns}/configmaps", json=cm("a")) as r:
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    async with http.post(base, json=cm("a")) as r:
         old = (await r.json())["metadata"]["resourceVersion"]
-    async with http.post(f"/api/v1/namespaces/{ns}/configmaps", json=cm("b")) as r:
+    async with http.post(base, json=cm("b")) as r:
+        assert r.status == 201
+    async with http.get(base, params={"limit": "1"}) as r:
+        token = (await r.json())["metadata"]["continue"]
+    async with http.post(base, json=cm("after-token")) as r:  # the token's version is history
         assert r.status == 201
     await asyncio.to_thread(proxied.hooks.compact)
-    # Held by the proxy until the compaction and the apiserver restart are done.
-    async with http.get(
-        f"/api/v1/namespaces/{ns}/configmaps",
-        params={"watch": "true", "resourceVersion": old},
-        timeout=aiohttp.ClientTimeout(total=60),
-    ) as r:
-        if r.status == 200:  # kube reports an expired watch as an ERROR event
-            ev = json.loads(await asyncio.wait_for(r.content.readline(), 30))
-            assert ev["type"] == "ERROR" and ev["object"]["code"] == 410
-        else:
-            assert r.status == 410
+    compacted = proxied._proxy.compacted_rv  # type: ignore[union-attr]
+    assert compacted > int(old)
+    # etcd itself is compacted: a read at the old revision is refused.
+    async with aiohttp.ClientSession() as etcd:
+        body = {"key": "Lw==", "revision": old}
+        async with etcd.post(f"{proxied.etcd_url}/v3/kv/range", json=body) as r:
+            assert "compacted" in (await r.json()).get("message", "")
+    # A watch from before the compaction: kube's answer for an expired version.
+    w = await _watch(http, ns, old)
+    assert w.headers["Content-Type"] == "application/json"
+    ev = json.loads(await asyncio.wait_for(w.content.readline(), 10))
+    assert ev == {"type": "ERROR", "object": {
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": f"too old resource version: {old} ({compacted})", "reason": "Expired",
+        "code": 410,
+    }}
+    assert await asyncio.wait_for(w.content.read(), 10) == b""  # and the stream ends
+    w.release()
+    async with http.get(base, params={"resourceVersion": old,
+                                      "resourceVersionMatch": "Exact"}) as r:
+        assert r.status == 410 and (await r.json())["message"] == LIST_TOO_OLD
+    async with http.get(base, params={"limit": "1", "continue": token}) as r:
+        assert r.status == 410 and (await r.json())["message"] == CONTINUE_TOO_OLD
+    async with http.get(base, params={"resourceVersion": old}) as r:
+        assert r.status == 200  # "not older than" is served at a newer version
+    # From the compacted version on, watches resume normally.
+    w = await _watch(http, ns, str(compacted))
+    async with http.post(base, json=cm("c")) as r:
+        assert r.status == 201
+    ev = json.loads(await asyncio.wait_for(w.content.readline(), 10))
+    assert (ev["type"], ev["object"]["metadata"]["name"]) == ("ADDED", "c")
+    w.close()
+
+
+async def test_unreachable_refuses_connections_then_serves_on_the_same_url(
+    proxied: RealApiServer, http: aiohttp.ClientSession, ns: str
+) -> None:
+    w = await _watch(http, ns, await _list_rv(http, ns))
+    async with proxied.unreachable():
+        assert await asyncio.wait_for(w.content.read(), 10) == b""  # open watches end
+        with pytest.raises(aiohttp.ClientConnectorError) as e:
+            async with http.get(f"/api/v1/namespaces/{ns}/configmaps"):
+                pass
+        assert isinstance(e.value.os_error, ConnectionRefusedError)
+    w.release()
+    async with http.post(f"/api/v1/namespaces/{ns}/configmaps", json=cm("back")) as r:
+        assert r.status == 201
+
+
+async def test_restart_keeps_data_and_the_controller_manager_working(
+    proxied: RealApiServer, http: aiohttp.ClientSession, ns: str
+) -> None:
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    async with http.post(base, json=cm("kept")) as r:
+        assert r.status == 201
+    w = await _watch(http, ns, await _list_rv(http, ns))
+    await proxied.restart()
+    assert await asyncio.wait_for(w.content.read(), 10) == b""  # the watch ended
+    w.release()
+    async with http.get(f"{base}/kept") as r:
+        assert r.status == 200
+    # The namespace controller (talking to the new kube-apiserver) still empties and
+    # removes a deleted namespace.
+    async with http.delete(f"/api/v1/namespaces/{ns}") as r:
+        assert r.status == 200
+    deadline = time.monotonic() + 60
+    while True:
+        async with http.get(f"/api/v1/namespaces/{ns}") as r:
+            if r.status == 404:
+                break
+        assert time.monotonic() < deadline, "namespace not deleted after a restart"
+        await asyncio.sleep(0.2)

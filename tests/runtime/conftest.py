@@ -1,8 +1,8 @@
 """Fixtures for tekpy.runtime's client and cache tests.
 
 ``api_server``, ``client``, ``namespace`` and ``fake_clock`` come from the tekpy pytest plugin
-(``tekpy.testing``); tests needing fault injection take ``hooks``, which skips on servers
-without them (the real kube-apiserver tier).
+(``tekpy.testing``); tests needing fault injection take ``hooks``: the embedded server's own,
+or those of the real tier's fault proxy (it skips only when that proxy is turned off).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tekpy.testing.plugin import require_hooks
 
 @pytest.fixture
 def hooks(api_server: Any) -> Any:
-    """The embedded server's FaultHooks (cleared after the test)."""
+    """The server's FaultHooks (cleared after the test)."""
     h = require_hooks(api_server)
     yield h
     h.clear()

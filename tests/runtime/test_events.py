@@ -1,4 +1,4 @@
-"""Event correlation rules (pure, FakeClock) and the recorder against the embedded server."""
+"""Event correlation rules (pure, FakeClock) and the recorder against the API servers."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tekpy.runtime.clock import FakeClock, settle
 from tekpy.runtime.events import NORMAL, WARNING, EventCorrelator, EventRecorder
 from tekpy.runtime.events.correlator import COMBINED_PREFIX
 from tekpy.testing import eventually, require_hooks
+from tekpy.testing.servers import unreachable
 
 EVENTS = Resource("", "v1", "events", "Event")
 
@@ -203,18 +204,19 @@ async def test_rejected_event_is_dropped_without_retry(
 async def test_connection_failure_is_retried_until_the_server_is_back(
     api_server: Any, client: Client, namespace: str
 ) -> None:
-    require_hooks(api_server)
     clock = FakeClock()
     cm = await config_map(client, namespace)
     rec = EventRecorder(client, "ctl", clock=clock, retry_sleep=10)
-    await api_server.stop()
-    rec.event(cm, NORMAL, "Retried", "eventually written")
-    await eventually(lambda: clock.sleepers > 0, message="recorder waits to retry")
-    await api_server.start()
-    while (await _count(client, namespace)) == 0:
+    async with unreachable(api_server):  # connections refused until the block ends
+        rec.event(cm, NORMAL, "Retried", "eventually written")
+        await eventually(lambda: clock.sleepers > 0, message="recorder waits to retry")
+    for _ in range(100):  # bounded: each round is one retry_sleep of the fake clock
+        if await _count(client, namespace):
+            break
         clock.step(10)
         await settle()
         await eventually(lambda: clock.sleepers > 0 or rec._queue is None or rec._queue.empty())
+    assert await _count(client, namespace) == 1
     await rec.aclose()
     assert rec.dropped == 0
 

@@ -1,4 +1,4 @@
-"""Informers against the real embedded API server, with injected faults."""
+"""Informers against the API servers (embedded and real), with injected faults."""
 
 from __future__ import annotations
 
@@ -58,91 +58,90 @@ async def start_informer(
 
 
 async def test_watch_closed_mid_stream_recovers_without_relist(
-    api_server: Any, hooks: Any, client: Client, factory: SharedInformerFactory
+    api_server: Any, hooks: Any, client: Client, factory: SharedInformerFactory, namespace: str
 ) -> None:
-    await client.create(NAMESPACES, {"metadata": {"name": "t1"}})
-    await client.create(CONFIGMAPS, cm("pre", "t1"))
-    inf, rec = await start_informer(client, factory, "t1")
+    await client.create(CONFIGMAPS, cm("pre", namespace))
+    inf, rec = await start_informer(client, factory, namespace)
     assert rec.events == [("add", "pre", True)]
-    await client.create(CONFIGMAPS, cm("a", "t1"))
+    await client.create(CONFIGMAPS, cm("a", namespace))
     await wait_for(lambda: "a" in cache_state(inf))
     for round_ in range(3):
         watches = inf.reflector.watch_count
         hooks.close_watches()
         await wait_for(lambda: inf.reflector.watch_count > watches)  # noqa: B023
-        await client.create(CONFIGMAPS, cm(f"after{round_}", "t1"))
+        await client.create(CONFIGMAPS, cm(f"after{round_}", namespace))
         await wait_for(lambda: f"after{round_}" in cache_state(inf))  # noqa: B023
-    await converged(client, inf, "t1")
+    await converged(client, inf, namespace)
     assert inf.reflector.list_count == 1
     assert [e for e in rec.events if e[0] != "add"] == []
 
 
 async def test_compaction_forces_a_relist_that_reports_missed_deletions(
-    api_server: Any, hooks: Any, client: Client, factory: SharedInformerFactory
+    api_server: Any, hooks: Any, client: Client, factory: SharedInformerFactory, namespace: str
 ) -> None:
-    await client.create(NAMESPACES, {"metadata": {"name": "t2"}})
     for n in "abc":
-        await client.create(CONFIGMAPS, cm(n, "t2"))
-    inf, rec = await start_informer(client, factory, "t2")
-    await client.create(CONFIGMAPS, cm("z", "t2"))  # so the current watch has seen an event
+        await client.create(CONFIGMAPS, cm(n, namespace))
+    inf, rec = await start_informer(client, factory, namespace)
+    await client.create(CONFIGMAPS, cm("z", namespace))  # so the current watch has seen an event
     await wait_for(lambda: "z" in cache_state(inf))
     rec.events.clear()
     # Hold the re-watch at the server while we change things and compact the history
     # (long enough that the changes below land first even on a loaded machine).
     hooks.set_latency(5.0, verb="watch", resource="configmaps")
     hooks.close_watches()
-    await client.delete(CONFIGMAPS, "b", namespace="t2")
-    c = await client.get(CONFIGMAPS, "c", namespace="t2")
+    await client.delete(CONFIGMAPS, "b", namespace=namespace)
+    c = await client.get(CONFIGMAPS, "c", namespace=namespace)
     c["data"] = {"changed": "yes"}
     await client.update(CONFIGMAPS, c)
-    await client.create(CONFIGMAPS, cm("d", "t2"))
+    await client.create(CONFIGMAPS, cm("d", namespace))
     hooks.compact()
     await wait_for(lambda: inf.reflector.list_count == 2, within=15)
     hooks.clear()
-    await converged(client, inf, "t2")
-    assert sorted(rec.events) == [("add", "d", False), ("tombstone", "t2/b"), ("update", "c")]
+    await converged(client, inf, namespace)
+    assert sorted(rec.events) == [
+        ("add", "d", False), ("tombstone", f"{namespace}/b"), ("update", "c")
+    ]
 
 
 async def test_server_restart(
-    api_server: Any, hooks: Any, client: Client, factory: SharedInformerFactory
+    api_server: Any, hooks: Any, client: Client, factory: SharedInformerFactory, namespace: str
 ) -> None:
-    inf, _ = await start_informer(client, factory, "t3")
-    await client.create(CONFIGMAPS, cm("a", "t3"))
+    inf, _ = await start_informer(client, factory, namespace)
+    await client.create(CONFIGMAPS, cm("a", namespace))
     await wait_for(lambda: "a" in cache_state(inf))
     await api_server.restart()
-    await client.create(CONFIGMAPS, cm("b", "t3"))
-    await client.delete(CONFIGMAPS, "a", namespace="t3")
-    await converged(client, inf, "t3", within=20)
+    await client.create(CONFIGMAPS, cm("b", namespace))
+    await client.delete(CONFIGMAPS, "a", namespace=namespace)
+    await converged(client, inf, namespace, within=20)
     assert inf.has_synced()
 
 
 async def test_watch_429_with_retry_after_rewatches_without_relist(
-    api_server: Any, hooks: Any, client: Client, factory: SharedInformerFactory
+    api_server: Any, hooks: Any, client: Client, factory: SharedInformerFactory, namespace: str
 ) -> None:
-    inf, _ = await start_informer(client, factory, "t4")
-    await client.create(CONFIGMAPS, cm("a", "t4"))
+    inf, _ = await start_informer(client, factory, namespace)
+    await client.create(CONFIGMAPS, cm("a", namespace))
     await wait_for(lambda: "a" in cache_state(inf))
     hooks.fail_next(2, 429, verb="watch", resource="configmaps", retry_after=1)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
     hooks.close_watches()
-    await client.create(CONFIGMAPS, cm("b", "t4"))
+    await client.create(CONFIGMAPS, cm("b", namespace))
     await wait_for(lambda: "b" in cache_state(inf), within=15)
     assert loop.time() - t0 >= 2.0  # two Retry-After: 1 waits
     assert inf.reflector.list_count == 1 and not hooks.active
 
 
 async def test_500s_on_list_and_watch_are_retried(
-    api_server: Any, hooks: Any, client: Client, factory: SharedInformerFactory
+    api_server: Any, hooks: Any, client: Client, factory: SharedInformerFactory, namespace: str
 ) -> None:
-    await client.create(NAMESPACES, {"metadata": {"name": "t5"}})
-    await client.create(CONFIGMAPS, cm("a", "t5"))
+    await client.create(CONFIGMAPS, cm("a", namespace))
     hooks.fail_next(3, 500, verb="list", resource="configmaps")
     hooks.fail_next(2, 503, verb="watch", resource="configmaps")
-    inf, rec = await start_informer(client, factory, "t5")
+    inf, rec = await start_informer(client, factory, namespace)
     assert rec.events == [("add", "a", True)] and inf.reflector.list_count == 1
-    await client.create(CONFIGMAPS, cm("b", "t5"))
-    await converged(client, inf, "t5")
+    await client.create(CONFIGMAPS, cm("b", namespace))
+    await converged(client, inf, namespace)
     assert not hooks.active
 
 

@@ -4,7 +4,9 @@ equals the server's list, and the state rebuilt from its notifications equals th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import uuid
 from typing import Any
 
 from cache_fakes import cache_state, converged
@@ -24,6 +26,7 @@ op = st.one_of(
 )
 
 _ns = itertools.count()
+_run = uuid.uuid4().hex[:6]  # the real server outlives a run: names unique across runs
 
 
 class Mirror:
@@ -86,7 +89,7 @@ async def apply(client: Client, hooks: Any, ns: str, step: tuple[str, Any]) -> N
 async def test_cache_equals_server_list_at_quiescence(
     api_server: Any, hooks: Any, client: Client, steps: list[tuple[str, Any]]
 ) -> None:
-    ns = f"prop{next(_ns)}"
+    ns = f"prop-{_run}-{next(_ns)}"
 
     await client.create(NAMESPACES, {"metadata": {"name": ns}})
     factory = SharedInformerFactory(client)
@@ -108,3 +111,5 @@ async def test_cache_equals_server_list_at_quiescence(
     finally:
         hooks.clear()
         await factory.stop()
+        with contextlib.suppress(ApiError):  # the real server is shared: leave it clean
+            await client.delete(NAMESPACES, ns)

@@ -16,9 +16,10 @@ Entry points (for ``tekpy.testing.plugin`` and anyone else)::
     srv = RealApiServer(binaries)         # or RealApiServer() to call ensure_binaries itself
     await srv.start()                     # etcd + kube-apiserver (+ controller manager), /readyz
     srv.url, srv.token, srv.ca_file, srv.kubeconfig_path
-    srv.hooks                             # None, or FaultHooks with fault_proxy=True (faultproxy)
-    await srv.restart()                   # kube-apiserver only; etcd keeps the data
-    await srv.compact()                   # older resourceVersions -> 410 (restarts too)
+    srv.hooks                             # FaultHooks of the fault proxy (None if turned off)
+    await srv.restart()                   # all but etcd, which keeps the data
+    await srv.compact()                   # older resourceVersions -> 410 Expired
+    async with srv.unreachable(): ...     # connections refused inside the block
     await srv.stop()                      # kills every process group, removes the temp dir
 
 ``RealApiServer`` is also an async context manager. Starting takes a few seconds, so
@@ -31,7 +32,8 @@ the namespace controller and the ServiceAccount controller (``CONTROLLERS``); it
 collector notices kinds of new CRDs within about 30 seconds (its discovery resync period).
 
 Modules: ``binaries`` (finding or building them), ``credentials`` (certificates, kubeconfigs),
-``server`` (the processes and their lifecycle), ``faultproxy`` (the HTTPS proxy with hooks).
+``server`` (the processes and their lifecycle), ``faultproxy`` (the HTTPS proxy with hooks,
+on by default), ``expiry`` (what the proxy answers for compacted resourceVersions).
 """
 
 from tekpy.testing.realapi.binaries import (

@@ -4,16 +4,18 @@ The real tier has no in-process hooks, so :class:`FaultProxy` puts them on the w
 forwards every request to kube-apiserver (streaming responses chunk by chunk, so watches
 flow unbuffered) and exposes ``hooks``, the same :class:`FaultHooks` as the embedded server:
 ``close_watches()``, ``fail_next()``, ``set_latency()``, ``compact()`` and ``clear()``.
+``compact()`` compacts etcd and records the revision; from then on the proxy answers requests
+for older resourceVersions itself, as kube-apiserver does for expired ones (see ``expiry``).
+``suspend()``/``resume()`` make the server unreachable (connections refused) and back again
+on the same port, as the embedded server's ``stop()``/``start()`` do.
 
 The proxy runs on its own event loop in a daemon thread: the session's control plane is
 started on a short-lived loop and shared by tests that each run on their own loop, so the
 proxy must not belong to any of them. Hook methods are called from the test's thread;
 they are synchronous like the embedded ones and take effect before they return.
 
-``RealApiServer(fault_proxy=True)`` (or ``TEKPY_REALAPI_FAULT_PROXY=1``) puts one in front.
-It is off by default: with it, the session server's ``hooks.compact()`` (etcd compaction
-plus a kube-apiserver restart) runs in the runtime's fault tests, and afterwards the
-shared controller manager's namespace controller no longer deletes namespace contents.
+``RealApiServer`` puts one in front by default (``fault_proxy=False`` or
+``TEKPY_REALAPI_FAULT_PROXY=0`` to talk to kube-apiserver directly).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import concurrent.futures
 import ssl
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TypeVar
 from urllib.parse import parse_qs
 
 import aiohttp
@@ -32,6 +34,7 @@ from aiohttp import web
 
 from tekpy.local.apiserver.errors import ApiError
 from tekpy.local.apiserver.hooks import FaultHooks
+from tekpy.testing.realapi.expiry import expired_list, expired_watch
 
 __all__ = ["FaultProxy", "request_info"]
 
@@ -51,6 +54,7 @@ _SPECIAL_VERBS = frozenset({"proxy", "watch"})
 _NAMESPACE_SUBRESOURCES = frozenset({"status", "finalize"})
 _TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
 _MAX_BODY = 64 * 1024 * 1024
+_T = TypeVar("_T")
 
 
 def request_info(method: str, path: str, query: str) -> tuple[str, str]:
@@ -86,7 +90,9 @@ class FaultProxy:
     """HTTPS on ``host``:<free port>, forwarding to ``upstream`` (see the module docstring).
 
     ``cert_file``/``key_file`` serve TLS (reuse the apiserver's serving pair, so clients
-    trusting ``ca_file`` need no change); ``compact`` is awaited by ``hooks.compact()``.
+    trusting ``ca_file`` need no change); ``compact`` is awaited (on the proxy's loop) by
+    ``hooks.compact()`` and returns the revision it compacted at. ``compacted_rv`` is the
+    newest such revision (0 before any compaction).
     """
 
     def __init__(
@@ -96,7 +102,7 @@ class FaultProxy:
         ca_file: str,
         cert_file: str,
         key_file: str,
-        compact: Callable[[], Awaitable[Any]],
+        compact: Callable[[], Awaitable[int]],
         host: str = "127.0.0.1",
     ) -> None:
         self.upstream = upstream.rstrip("/")
@@ -104,15 +110,17 @@ class FaultProxy:
         self._cert = (cert_file, key_file)
         self._compact_fn = compact
         self._host = host
+        self._port = 0
         self.url = ""
+        self.compacted_rv = 0
         self.hooks = FaultHooks(close_watches=self._close_watches, compact=self._compact)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._upstream_ssl: ssl.SSLContext | None = None
+        self._serving_ssl: ssl.SSLContext | None = None
         self._watches: set[aiohttp.ClientResponse] = set()
-        self._compacting: concurrent.futures.Future[Any] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -149,48 +157,76 @@ class FaultProxy:
         thread.join(timeout=30)
         self._loop = self._thread = None
 
+    def suspend(self) -> None:
+        """Stop listening and drop every connection: clients get connection refused."""
+        self._run(self._unlisten)
+
+    def resume(self) -> None:
+        """Listen again on the same port after :meth:`suspend`."""
+        self._run(self._listen)
+
+    @property
+    def suspended(self) -> bool:
+        return self._runner is None
+
     async def _serve(self) -> str:
         self._upstream_ssl = ssl.create_default_context(cafile=self._ca_file)
         # No decompression: a gzip body passes through byte for byte with its header.
         self._session = aiohttp.ClientSession(
             auto_decompress=False, timeout=aiohttp.ClientTimeout(total=None, connect=10)
         )
+        self._serving_ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._serving_ssl.load_cert_chain(*self._cert)
+        await self._listen()
+        return f"https://{self._host}:{self._port}"
+
+    async def _listen(self) -> None:
+        if self._runner is not None:
+            return
         app = web.Application(client_max_size=_MAX_BODY)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        serving = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        serving.load_cert_chain(*self._cert)
-        site = web.TCPSite(self._runner, self._host, 0, ssl_context=serving)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return f"https://{self._host}:{port}"
+        # A short shutdown: suspend() must not wait for requests held by injected latency.
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(
+            runner, self._host, self._port, ssl_context=self._serving_ssl, reuse_address=True
+        )
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        if not self._port:
+            self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner = runner
+
+    async def _unlisten(self) -> None:
+        self._close_now()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()  # closes the listener, then every open connection
 
     async def _shutdown(self) -> None:
-        self._close_now()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._unlisten()
         if self._session is not None:
             await self._session.close()
 
     # -- hooks (called from the test's thread) -------------------------------------------
 
-    def _call(self, fn: Callable[[], Any]) -> None:
-        """Run ``fn`` on the proxy loop and wait, so a hook has acted when it returns."""
+    def _run(self, fn: Callable[[], Awaitable[_T]], timeout: float = 60.0) -> _T:
+        """Run ``fn()`` on the proxy loop and wait for its result."""
         loop = self._loop
         if loop is None:
-            return
+            raise RuntimeError("the fault proxy is not running")
         if threading.current_thread() is self._thread:
-            fn()
-            return
-
-        async def act() -> None:
-            fn()
-
-        asyncio.run_coroutine_threadsafe(act(), loop).result(timeout=10)
+            raise RuntimeError("a blocking fault-proxy call from the proxy's own thread")
+        return asyncio.run_coroutine_threadsafe(_call_async(fn), loop).result(timeout)
 
     def _close_watches(self) -> None:
-        self._call(self._close_now)
+        if threading.current_thread() is self._thread:
+            self._close_now()
+        elif self._loop is not None:
+            self._run(_as_async(self._close_now), timeout=10)
 
     def _close_now(self) -> None:
         # Closing the upstream response ends the copy loop, which then ends the client's
@@ -200,16 +236,13 @@ class FaultProxy:
         self._watches.clear()
 
     def _compact(self) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-        # Requests arriving while the compaction (etcd compaction + apiserver restart) runs
-        # wait for it, so everything after compact() sees the compacted history.
-        self._compacting = asyncio.run_coroutine_threadsafe(self._run_compact(), loop)
+        # Synchronous like the embedded hook: when it returns, older versions are expired.
+        self._run(self._run_compact, timeout=60)
 
-    async def _run_compact(self) -> None:
-        self._close_now()
-        await self._compact_fn()
+    async def _run_compact(self) -> int:
+        rv = int(await self._compact_fn())
+        self.compacted_rv = max(self.compacted_rv, rv)
+        return rv
 
     # -- forwarding ------------------------------------------------------------------------
 
@@ -224,13 +257,15 @@ class FaultProxy:
         delay = self.hooks.latency(verb, resource)
         if delay > 0:
             await asyncio.sleep(delay)
-        pending = self._compacting
-        if pending is not None and not pending.done():
-            try:
-                await asyncio.wrap_future(pending)
-            except Exception as exc:  # say why instead of a bare 500 from aiohttp
-                return _status_response(ApiError(
-                    500, "InternalError", f"fault proxy: compaction failed: {exc!r}"))
+        compacted = self.compacted_rv  # read after the delay: a held request sees compact()
+        if compacted and verb == "watch":
+            expired = expired_watch(request.query, compacted)
+            if expired is not None:
+                return await _error_event(request, expired)
+        elif compacted and verb == "list":
+            expired = expired_list(request.query, compacted)
+            if expired is not None:
+                return _status_response(expired)
         body = await request.read()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
         assert self._session is not None
@@ -287,3 +322,26 @@ class FaultProxy:
 def _status_response(err: ApiError) -> web.Response:
     headers = {"Content-Type": "application/json", **err.headers}
     return web.Response(status=err.code, body=orjson.dumps(err.status()), headers=headers)
+
+
+async def _error_event(request: web.Request, err: ApiError) -> web.StreamResponse:
+    """A watch that fails after being accepted, as kube sends it: 200, one ERROR event."""
+    resp = web.StreamResponse(
+        headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"}
+    )
+    resp.enable_chunked_encoding()
+    await resp.prepare(request)
+    await resp.write(orjson.dumps({"type": "ERROR", "object": err.status()}) + b"\n")
+    await resp.write_eof()
+    return resp
+
+
+async def _call_async(fn: Callable[[], Awaitable[_T]]) -> _T:
+    return await fn()
+
+
+def _as_async(fn: Callable[[], None]) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        fn()
+
+    return run

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -63,7 +63,7 @@ class RealApiServer:
     ``stop()`` removes it). With ``fault_proxy`` (the default) ``url`` and the kubeconfig
     point at a :class:`FaultProxy` in front of kube-apiserver and ``hooks`` are its fault
     hooks; without it they point at kube-apiserver and ``hooks`` is None. ``fault_proxy``
-    defaults to ``$TEKPY_REALAPI_FAULT_PROXY == "1"``.
+    is on unless ``$TEKPY_REALAPI_FAULT_PROXY`` is ``0``.
     ``controller_manager=False`` saves a process when nothing needs garbage collection or
     namespace cleanup; ``extra_apiserver_args`` are appended to kube-apiserver's flags.
     """
@@ -83,10 +83,8 @@ class RealApiServer:
         self._with_kcm = controller_manager
         self._startup_timeout = startup_timeout
         self._extra_args = tuple(extra_apiserver_args)
-        # Off by default for now: with hooks, the runtime's fault tests compact and restart
-        # the shared server, after which its controller manager misbehaves (see faultproxy).
         self._with_proxy = (
-            os.environ.get("TEKPY_REALAPI_FAULT_PROXY") == "1" if fault_proxy is None
+            os.environ.get("TEKPY_REALAPI_FAULT_PROXY", "1") != "0" if fault_proxy is None
             else fault_proxy
         )
         self._proxy: FaultProxy | None = None
@@ -211,7 +209,7 @@ class RealApiServer:
             # server is still collected and its finalizers stop the proxy and the processes.
             self._proxy = proxy = FaultProxy(
                 self.apiserver_url, ca_file=str(ca), cert_file=str(crt), key_file=str(key),
-                compact=_weak_compact(self), host=host,
+                compact=_weak_compact_etcd(self), host=host,
             )
             await asyncio.to_thread(proxy.start)
             self._proxy_finalizer = weakref.finalize(self, proxy.stop)
@@ -241,16 +239,125 @@ class RealApiServer:
         self._procs.append(proc)
 
     async def restart(self) -> None:
-        """Restart kube-apiserver on the same port, keeping etcd and its data.
+        """Restart the control plane but etcd (kube-apiserver on the same port, and the
+        controller manager), keeping etcd and its data.
 
-        Clients see connection errors and closed watches, as in a real control-plane
-        restart; the new process rebuilds its watch cache from the current revision.
+        Clients see refused connections while kube-apiserver is down (the fault proxy stops
+        listening meanwhile, as the embedded server does when restarted) and closed
+        watches; the new process rebuilds its watch cache from the current revision, so
+        resuming from an older version may get 410 Expired. Returns once kube-apiserver is
+        ready and the controller manager demonstrably works (:meth:`wait_controllers`).
+
+        The controller manager is restarted too: one that merely lived through a few
+        kube-apiserver restarts took longer each time to delete a namespace (7, 18, 44 s,
+        then over 90 s), which broke later tests of the shared server; a fresh one takes
+        about 6 s every time.
         """
-        proc = next(p for p in self._procs if p.name == "kube-apiserver")
-        await asyncio.to_thread(_stop_group, proc.popen, 10.0)
+        if self._proxy is not None:
+            await asyncio.to_thread(self._proxy.suspend)
+            try:
+                await self._stop_control_plane()
+                await self._start_control_plane()
+            finally:
+                await asyncio.to_thread(self._proxy.resume)
+        else:
+            await self._stop_control_plane()
+            await self._start_control_plane()
+        await self.wait_controllers()
+
+    @contextlib.asynccontextmanager
+    async def unreachable(self) -> AsyncIterator[None]:
+        """Inside the block clients cannot connect (refused), as while the embedded server
+        is stopped; afterwards the same URL serves again.
+
+        With the fault proxy only the proxy stops listening (kube-apiserver and the
+        controller manager keep working); without it the control plane but etcd is
+        stopped, and restarted as by :meth:`restart` on exit.
+        """
+        proxy = self._proxy
+        if proxy is None:
+            await self._stop_control_plane()
+            try:
+                yield
+            finally:
+                await self._start_control_plane()
+                await self.wait_controllers()
+            return
+        await asyncio.to_thread(proxy.suspend)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(proxy.resume)
+
+    def _proc(self, name: str) -> _Proc:
+        return next(p for p in self._procs if p.name == name)
+
+    async def _stop_control_plane(self) -> None:
+        for proc in reversed(self._procs):
+            if proc.name != "etcd":
+                # kube-apiserver stops listening at once on SIGTERM but then takes over 30 s
+                # to exit: a short grace makes the restart a crash-restart, which is fine
+                # with etcd holding the data.
+                await asyncio.to_thread(_stop_group, proc.popen, 1.0)
+                proc.log.close()
+
+    async def _start_control_plane(self) -> None:
+        for proc in list(self._procs):
+            if proc.name != "etcd":
+                # The controller manager waits for kube-apiserver's /healthz by itself.
+                self._spawn(proc.name, proc.argv)
+        await self._wait_ready()
+
+    async def _restart_process(self, name: str) -> None:
+        proc = self._proc(name)
+        await asyncio.to_thread(_stop_group, proc.popen, 2.0)
         proc.log.close()
         self._spawn(proc.name, proc.argv)
-        await self._wait_ready()
+
+    async def wait_controllers(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+        """Return once kube-controller-manager serves this kube-apiserver again.
+
+        Proof: a throwaway namespace holding a ConfigMap is deleted completely, which needs
+        the namespace controller's informers and discovery (the garbage collector's share
+        them). A controller manager that does not recover within ``timeout`` is restarted
+        once; ``RealApiUnavailable`` if even that does not help. No-op without one.
+        """
+        if not self._with_kcm or self._tmp is None:
+            return
+        for attempt in range(2):
+            if await self._namespace_deletion_completes(timeout):
+                return
+            if attempt == 0:
+                await self._restart_process("kube-controller-manager")
+        raise RealApiUnavailable(
+            "kube-controller-manager does not delete namespaces after a restart:\n"
+            + self._proc("kube-controller-manager").tail()
+        )
+
+    async def _namespace_deletion_completes(self, timeout: float) -> bool:  # noqa: ASYNC109
+        name = f"tekpy-probe-{secrets.token_hex(5)}"
+        ns_url = f"{self.apiserver_url}/api/v1/namespaces"
+        ctx = ssl.create_default_context(cafile=self.ca_file)
+        headers = {"Authorization": f"Bearer {self.token}"}
+        probe = {"metadata": {"name": "probe"}, "data": {"k": "v"}}
+        async with aiohttp.ClientSession(
+            headers=headers, timeout=aiohttp.ClientTimeout(total=10),
+            connector=aiohttp.TCPConnector(ssl=ctx),
+        ) as session:
+            async with session.post(ns_url, json={"metadata": {"name": name}}) as r:
+                r.raise_for_status()
+            async with session.post(f"{ns_url}/{name}/configmaps", json=probe) as r:
+                r.raise_for_status()
+            async with session.delete(f"{ns_url}/{name}") as r:
+                r.raise_for_status()
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                self._check_alive()
+                async with session.get(f"{ns_url}/{name}") as r:
+                    if r.status == 404:
+                        return True
+                await asyncio.sleep(0.2)  # poll interval, not a wait for a condition
+        return False
 
     def _check_alive(self) -> None:
         for proc in self._procs:
@@ -286,12 +393,23 @@ class RealApiServer:
 
     async def compact(self) -> int:
         """Make every resourceVersion older than now unusable (410 Expired), like the
-        embedded server's ``hooks.compact()``.
+        embedded server's ``hooks.compact()``; returns the revision compacted to.
 
-        Compacts etcd to its current revision, then restarts kube-apiserver: its watch
-        cache would otherwise go on serving older versions for a while (it keeps recent
-        events in memory), which a test cannot wait for. Returns the revision compacted to.
+        Compacts etcd to its current revision. kube-apiserver's watch cache goes on
+        serving recent versions from memory, so with the fault proxy (the default) the
+        proxy also records the revision and answers requests for older versions itself,
+        worded as kube-apiserver's expired answers (``expiry``); through ``apiserver_url``
+        only reads that reach etcd see the compaction. Without the proxy the watch cache is
+        emptied the only way there is, by :meth:`restart` (seconds, not milliseconds).
         """
+        if self._proxy is not None:
+            await asyncio.to_thread(self._proxy.hooks.compact)
+            return self._proxy.compacted_rv
+        revision = await self._compact_etcd()
+        await self.restart()
+        return revision
+
+    async def _compact_etcd(self) -> int:
         timeout = aiohttp.ClientTimeout(total=10)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             # etcd's JSON gateway: a range on any key reports the store's revision.
@@ -300,8 +418,10 @@ class RealApiServer:
                 revision = int((await r.json())["header"]["revision"])
             body = {"revision": str(revision), "physical": True}
             async with session.post(f"{self.etcd_url}/v3/kv/compaction", json=body) as r:
-                r.raise_for_status()
-        await self.restart()
+                # Nothing written since an earlier compaction (ours or kube-apiserver's
+                # own, every 5 minutes): etcd refuses to compact the same revision again.
+                if r.status != 200 and "compacted" not in await r.text():
+                    r.raise_for_status()
         return revision
 
     async def stop(self) -> None:
@@ -325,14 +445,14 @@ class _PortTaken(Exception):
     pass
 
 
-def _weak_compact(server: RealApiServer) -> Callable[[], Awaitable[int]]:
+def _weak_compact_etcd(server: RealApiServer) -> Callable[[], Awaitable[int]]:
     ref = weakref.ref(server)
 
     async def compact() -> int:
         srv = ref()
         if srv is None:
             raise RuntimeError("the RealApiServer behind this proxy is gone")
-        return await srv.compact()
+        return await srv._compact_etcd()
 
     return compact
 
