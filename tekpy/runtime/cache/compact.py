@@ -49,14 +49,19 @@ class CompactStore(Store):
         self._decoded: OrderedDict[str, Obj] = OrderedDict()
         super().__init__(key_func, indexers)
 
-    def put(self, key: str, obj: Obj) -> Obj | None:
-        raw = self._items.get(key)
-        old = None if raw is None else self._decoded.pop(key, None)
-        if old is None and raw is not None:
-            old = _loads(raw)
-        self._items[key] = _dumps(obj)
-        if self._cap:
-            self._remember(key, obj)
+    def put(self, key: str, obj: Obj, raw: bytes | None = None) -> Obj | None:
+        items = self._items
+        prev = items.get(key)
+        old = None if prev is None else self._decoded.pop(key, None)
+        if old is None and prev is not None:
+            old = _loads(prev)
+        # The exact bytes the object was decoded from, if we have them, need no encoding.
+        items[key] = _dumps(obj) if raw is None else raw
+        if self._cap:  # inlined _remember (the key is not in the cache: popped above)
+            decoded = self._decoded
+            decoded[key] = obj
+            if len(decoded) > self._cap:
+                decoded.popitem(last=False)
         if self._indexers:
             self._reindex(key, old, obj)
         return old
@@ -77,6 +82,58 @@ class CompactStore(Store):
         self._decoded.clear()
         self._items = {key_func(o): _dumps(o) for o in items}
         self._rebuild()
+
+    def swap(
+        self,
+        entries: dict[str, Any],
+        index_values: Mapping[str, builtins.list[builtins.list[str]]] | None = None,
+        index_names: tuple[str, ...] = (),
+    ) -> tuple[dict[str, Any], Mapping[str, Obj]]:
+        """Hold exactly ``entries`` (key to JSON bytes); returns the previous entries and
+        decoded objects. ``index_values[key][i]`` are the values of the ``i``-th index
+        function (of ``index_names``, the indexes when they were computed) for that key;
+        without them, or if the indexes changed since, every object is decoded to index it.
+        """
+        old, old_decoded = self._items, self._decoded
+        self._items = entries
+        self._decoded = OrderedDict()
+        if index_values is not None and index_names == tuple(self._indexers):
+            for i, name in enumerate(index_names):
+                index: dict[str, set[str]] = {}
+                for key, values in index_values.items():
+                    for value in values[i]:
+                        keys = index.get(value)
+                        if keys is None:
+                            index[value] = {key}
+                        else:
+                            keys.add(key)
+                self._indices[name] = index
+        else:
+            self._rebuild()
+        return old, old_decoded
+
+    def encoded_items(self) -> Iterable[tuple[str, bytes]]:
+        """``(key, JSON bytes)`` of every object, without decoding."""
+        return self._items.items()
+
+    def load_delivered(self, key: str, raw: bytes) -> Obj:
+        """Decode ``raw``, an encoding this store held for ``key``, for a handler: the
+        cached object if ``raw`` is still the stored encoding and decoded already, else a
+        decode of its own, which joins the decoded cache only while the cache has room.
+
+        Deliveries come in bulk (a list's objects), in the order controllers will read them
+        back: letting each evict the oldest would only churn the cache with objects evicted
+        again before anyone reads them.
+        """
+        if self._items.get(key) is not raw:
+            return _loads(raw)  # a newer version has been stored since
+        decoded = self._decoded
+        obj = decoded.get(key)
+        if obj is None:
+            obj = _loads(raw)
+            if len(decoded) < self._cap:
+                decoded[key] = obj
+        return obj
 
     def get(self, obj: Any) -> Obj | None:
         return self.get_by_key(self.key_func(obj))
@@ -113,8 +170,8 @@ class CompactStore(Store):
         return obj
 
     def _remember(self, key: str, obj: Obj) -> None:
+        # Callers only remember keys not in the cache: a new key goes to the end already.
         decoded = self._decoded
         decoded[key] = obj
-        decoded.move_to_end(key)
         if len(decoded) > self._cap:
             decoded.popitem(last=False)

@@ -23,6 +23,11 @@ log = logging.getLogger("tekpy.runtime.cache.informer")
 Obj = dict[str, Any]
 
 _ADD, _ADD_INITIAL, _UPDATE, _DELETE = range(4)
+# Flag on a notification whose new object is still encoded: (key, JSON bytes), decoded when
+# delivered, so that a list's objects are not all alive at once in the buffer.
+_ENCODED = 8
+
+Decode = Callable[[str, bytes], Obj]
 
 
 class ResourceEventHandler(Protocol):
@@ -76,8 +81,10 @@ class HandlerRegistration:
         informer_synced: Callable[[], bool],
         resync_period: float | None,
         clock: Clock,
+        decode: Decode | None = None,
     ) -> None:
         self.handler = handler
+        self._decode = decode
         self.resync_period = resync_period
         self._informer_synced = informer_synced
         self._clock = clock
@@ -111,10 +118,29 @@ class HandlerRegistration:
             self._pending_initial += 1
             self._push((_ADD_INITIAL, obj, None))
         else:
-            self._push((_ADD, obj, None))
+            # Inlined _push: the watch hot path.
+            self._buf.append((_ADD, obj, None))
+            wake = self._wake
+            if wake is not None:
+                wake.set()
 
     def update(self, old: Obj, new: Obj) -> None:
-        self._push((_UPDATE, old, new))
+        self._buf.append((_UPDATE, old, new))
+        wake = self._wake
+        if wake is not None:
+            wake.set()
+
+    def add_encoded(self, key: str, raw: bytes, initial: bool) -> None:
+        """:meth:`add` of the object stored as ``raw`` under ``key`` (decoded on delivery)."""
+        if initial:
+            self._pending_initial += 1
+            self._push((_ADD_INITIAL | _ENCODED, (key, raw), None))
+        else:
+            self._push((_ADD | _ENCODED, (key, raw), None))
+
+    def update_encoded(self, old: Obj, key: str, raw: bytes) -> None:
+        """:meth:`update` to the object stored as ``raw`` under ``key``."""
+        self._push((_UPDATE | _ENCODED, old, (key, raw)))
 
     def delete(self, obj: Any) -> None:
         self._push((_DELETE, obj, None))
@@ -141,7 +167,7 @@ class HandlerRegistration:
 
     async def _run(self) -> None:
         assert self._wake is not None
-        buf, wake, h = self._buf, self._wake, self.handler
+        buf, wake, h, decode = self._buf, self._wake, self.handler, self._decode
         while True:
             if not buf:
                 wake.clear()
@@ -149,6 +175,13 @@ class HandlerRegistration:
                 continue
             kind, a, b = buf.popleft()
             try:
+                if kind & _ENCODED:
+                    kind ^= _ENCODED
+                    assert decode is not None
+                    if kind == _UPDATE:
+                        b = decode(*b)
+                    else:
+                        a = decode(*a)
                 if kind == _UPDATE:
                     r = h.on_update(a, b)
                 elif kind == _DELETE:

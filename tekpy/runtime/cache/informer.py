@@ -14,10 +14,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from tekpy.runtime.cache.compact import CompactStore
 from tekpy.runtime.cache.handlers import HandlerRegistration, ResourceEventHandler
 from tekpy.runtime.cache.keys import DeletedFinalStateUnknown, meta_namespace_key
 from tekpy.runtime.cache.lister import Lister
+from tekpy.runtime.cache.listsink import EncodedListSink, ObjectListSink
 from tekpy.runtime.cache.listwatch import ListerWatcher
 from tekpy.runtime.cache.reflector import Reflector
 from tekpy.runtime.cache.store import (
@@ -38,6 +41,9 @@ MINIMUM_RESYNC_PERIOD = 1.0
 # Decoded objects a compact cache keeps: enough for the objects a controller's workers are
 # reconciling at a time, small beside the cache (256 Pods of ~9 KB decoded: ~2 MB).
 DEFAULT_DECODED_CACHE = 256
+
+
+_loads = orjson.loads
 
 
 def _rv(obj: Obj) -> Any:
@@ -100,9 +106,16 @@ class SharedInformer:
         period = resync_period if resync_period is not None else self.resync_period
         if period:
             period = max(period, MINIMUM_RESYNC_PERIOD)
-        reg = HandlerRegistration(handler, self.has_synced, period or None, self._clock)
-        for obj in self.store.list():
-            reg.add(obj, initial=True)
+        store = self.store
+        decode = store.load_delivered if isinstance(store, CompactStore) else None
+        reg = HandlerRegistration(handler, self.has_synced, period or None, self._clock, decode)
+        if isinstance(store, CompactStore):
+            # Decoded when delivered (through the decoded cache), not all at once here.
+            for key, raw in store.encoded_items():
+                reg.add_encoded(key, raw, initial=True)
+        else:
+            for obj in store.list():
+                reg.add(obj, initial=True)
         self._registrations.append(reg)
         self._handlers_changed.set()
         if self._running:
@@ -169,29 +182,52 @@ class SharedInformer:
 
     def replace(self, items: list[Obj], resource_version: str) -> None:
         """Apply a (re)list: the cache becomes exactly ``items``."""
-        tf = self._transform
+        sink = self.begin_list()
+        sink.add_items(items)
+        sink.commit(resource_version)
+
+    def begin_list(self) -> ObjectListSink:
+        """Receive a (re)list page by page (``add_items``), applied by ``commit(rv)``."""
         store = self.store
+        if isinstance(store, CompactStore):
+            return EncodedListSink(store, self._transform, self._apply_list)
+        return ObjectListSink(store, self._transform, self._apply_list)
+
+    def _apply_list(self, sink: ObjectListSink, resource_version: str) -> None:
+        store = self.store
+        new = sink.entries
+        old_entries, old_decoded = store.swap(new, sink.index_values, sink.index_names)
         initial = not self._synced
-        seen: set[str] = set()
         regs = self._registrations
-        for obj in items:
-            if tf is not None:
-                obj = tf(obj)
-            key = meta_namespace_key(obj)
-            seen.add(key)
-            old = store.put(key, obj)
-            if old is None:
-                for reg in regs:
-                    reg.add(obj, initial)
-            elif _rv(old) != _rv(obj):
-                for reg in regs:
-                    reg.update(old, obj)
-        for key in store.list_keys():
-            if key not in seen:
-                old = store.delete_key(key)
-                tombstone = DeletedFinalStateUnknown(key, old)
-                for reg in regs:
-                    reg.delete(tombstone)
+        if regs and sink.encoded:
+            # New objects' notifications carry their bytes, decoded on delivery.
+            rvs = sink.rvs
+            for key, raw in new.items():
+                old_raw = old_entries.get(key)
+                if old_raw is None:
+                    for reg in regs:
+                        reg.add_encoded(key, raw, initial)
+                elif old_raw != raw:
+                    old = old_decoded.get(key) or _loads(old_raw)
+                    if _rv(old) != rvs[key]:
+                        for reg in regs:
+                            reg.update_encoded(old, key, raw)
+        elif regs:
+            for key, obj in new.items():
+                old = old_entries.get(key)
+                if old is None:
+                    for reg in regs:
+                        reg.add(obj, initial)
+                elif _rv(old) != _rv(obj):
+                    for reg in regs:
+                        reg.update(old, obj)
+        if len(old_entries) > len(new) or not old_entries.keys() <= new.keys():
+            for key, entry in old_entries.items():
+                if key not in new:
+                    old = old_decoded.get(key) or (_loads(entry) if sink.encoded else entry)
+                    tombstone = DeletedFinalStateUnknown(key, old)
+                    for reg in regs:
+                        reg.delete(tombstone)
         if not self._synced:
             self._synced = True
             self._synced_event.set()
@@ -204,7 +240,37 @@ class SharedInformer:
         """Apply a MODIFIED (or ADDED) event."""
         if self._transform is not None:
             obj = self._transform(obj)
-        old = self.store.put(meta_namespace_key(obj), obj)
+        self._upsert(obj, None)
+
+    def update_encoded(self, obj: Obj, raw: bytes | None) -> None:
+        """Apply an ADDED or MODIFIED event whose object ``obj`` was decoded from ``raw``:
+        when the transform leaves it unchanged (the default one and an object without
+        managedFields, or no transform), a compact cache keeps ``raw`` without encoding."""
+        # The watch hot path, hence the inlined default transform and key.
+        tf = self._transform
+        meta = obj.get("metadata")
+        if tf is drop_managed_fields and type(meta) is dict:
+            if "managedFields" in meta:
+                del meta["managedFields"]
+                raw = None
+        elif tf is not None:
+            obj, raw = tf(obj), None
+            meta = obj.get("metadata")
+        if type(meta) is dict and (name := meta.get("name")):
+            ns = meta.get("namespace")
+            key = f"{ns}/{name}" if ns else name
+        else:
+            key = meta_namespace_key(obj)  # raises the error of an object without name
+        old = self.store.put(key, obj, raw)
+        if old is None:
+            for reg in self._registrations:
+                reg.add(obj, False)
+        else:
+            for reg in self._registrations:
+                reg.update(old, obj)
+
+    def _upsert(self, obj: Obj, raw: bytes | None) -> None:
+        old = self.store.put(meta_namespace_key(obj), obj, raw)
         if old is None:
             for reg in self._registrations:
                 reg.add(obj, False)

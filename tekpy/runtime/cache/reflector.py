@@ -16,6 +16,12 @@ Semantics follow client-go's reflector:
 - A watch event the store cannot take (no name, a failing transform) is logged and skipped,
   as client-go does; it neither ends the watch nor forces a relist.
 - Nothing but cancellation of its task stops :meth:`Reflector.run`.
+
+For speed, a paginated list fetches each next page while the current one is handed to the
+store, and a store that offers ``begin_list`` takes the pages one by one (it still applies
+the list at once, after its last page). Watch streams with ``next_events`` are applied a
+network read at a time, passing each object's JSON bytes along to a store that offers
+``update_encoded`` (see :class:`ReflectorStore`).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import asyncio
 import errno
 import logging
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack
 from typing import Any, Protocol
 
@@ -42,9 +48,10 @@ from tekpy.runtime.client import (
     is_too_large_resource_version,
     is_too_many_requests,
 )
+from tekpy.runtime.client.watch import EncodedWatchEvent
 from tekpy.runtime.clock import REAL_CLOCK, Clock
 
-__all__ = ["Reflector", "ReflectorStore", "VeryShortWatchError"]
+__all__ = ["ListSink", "Reflector", "ReflectorStore", "VeryShortWatchError"]
 
 log = logging.getLogger("tekpy.runtime.cache.reflector")
 
@@ -52,12 +59,48 @@ MIN_WATCH_TIMEOUT = 300
 
 
 class ReflectorStore(Protocol):
-    """Where a reflector delivers what it reads (a Store, or an informer)."""
+    """Where a reflector delivers what it reads (a Store, or an informer).
+
+    Optional, used when present: ``begin_list() -> ListSink`` (receive a list page by page
+    instead of through ``replace``), and ``update_encoded(obj, raw)`` (an ADDED or MODIFIED
+    event whose object's exact JSON bytes are ``raw``).
+    """
 
     def replace(self, items: list[dict[str, Any]], resource_version: str) -> None: ...
     def add(self, obj: dict[str, Any]) -> None: ...
     def update(self, obj: dict[str, Any]) -> None: ...
     def delete(self, obj: dict[str, Any]) -> None: ...
+
+
+class ListSink(Protocol):
+    """Receives one list's pages; nothing is applied before :meth:`commit`."""
+
+    def add_items(self, items: list[dict[str, Any]]) -> None: ...
+    def commit(self, resource_version: str) -> None: ...
+
+
+class _ReplaceSink:
+    """A :class:`ListSink` collecting the items for ``store.replace``."""
+
+    def __init__(self, store: ReflectorStore) -> None:
+        self._store = store
+        self._items: list[dict[str, Any]] = []
+
+    def add_items(self, items: list[dict[str, Any]]) -> None:
+        self._items.extend(items)
+
+    def commit(self, resource_version: str) -> None:
+        self._store.replace(self._items, resource_version)
+
+
+def _discard(task: asyncio.Future[Any]) -> None:
+    # A prefetched page nobody will read: stop it, and retrieve its outcome if it has one
+    # (an unretrieved exception would be reported as a bug when the task is collected).
+    if task.done():
+        if not task.cancelled():
+            task.exception()
+    else:
+        task.cancel()
 
 
 class VeryShortWatchError(Exception):
@@ -95,6 +138,7 @@ class Reflector:
         self.name = name or str(lister_watcher)
         self._lw = lister_watcher
         self._store = store
+        self._update_encoded = getattr(store, "update_encoded", None)
         self._clock = clock
         self._page_size = page_size
         self._min_watch_timeout = max(min_watch_timeout, 1)
@@ -156,39 +200,52 @@ class Reflector:
     async def _list_unpaused(self) -> None:
         rv = self._relist_rv()
         try:
-            items, list_rv = await self._list_pages(rv)
+            sink, list_rv = await self._list_pages(rv)
         except ApiError as e:
             if not (_is_expired(e) or is_too_large_resource_version(e)):
                 raise
             # The resourceVersion we asked for is gone (or not there yet): read fresh.
             self._rv_unavailable = True
-            items, list_rv = await self._list_pages(self._relist_rv())
+            sink, list_rv = await self._list_pages(self._relist_rv())
         self._rv_unavailable = False
-        self._store.replace(items, list_rv)
+        sink.commit(list_rv)
         self._last_rv = list_rv
         self.list_count += 1
 
-    async def _list_pages(self, rv: str) -> tuple[list[dict[str, Any]], str]:
+    def _new_sink(self) -> ListSink:
+        begin = getattr(self._store, "begin_list", None)
+        return begin() if begin is not None else _ReplaceSink(self._store)
+
+    async def _list_pages(self, rv: str) -> tuple[ListSink, str]:
         # As client-go: an exact-RV relist is not paginated (a paginated list would bypass
         # the server's watch cache); "0" and "" are.
         limit = self._page_size if rv in ("", "0") else None
-        page = await self._lw.list(resource_version=rv, limit=limit, continue_=None)
-        items: list[dict[str, Any]] = list(page.get("items") or [])
-        list_rv = str((page.get("metadata") or {}).get("resourceVersion") or "")
-        cont = (page.get("metadata") or {}).get("continue")
-        while cont:
+        lst = self._lw.list
+        page = await lst(resource_version=rv, limit=limit, continue_=None)
+        sink = self._new_sink()
+        meta = page.get("metadata") or {}
+        list_rv = str(meta.get("resourceVersion") or "")
+        while cont := meta.get("continue"):
+            # Ask for the next page first: the server renders it while the store takes
+            # this one.
+            nxt = asyncio.ensure_future(lst(resource_version=None, limit=limit, continue_=cont))
             try:
-                page = await self._lw.list(resource_version=None, limit=limit, continue_=cont)
+                await asyncio.sleep(0)  # the request goes out
+                sink.add_items(page.get("items") or [])
+                page = await nxt
             except ApiError as e:
                 if not is_expired(e):
                     raise
                 # The continue token expired mid-way: one full list at the requested RV.
-                page = await self._lw.list(resource_version=rv, limit=None, continue_=None)
-                meta = page.get("metadata") or {}
-                return list(page.get("items") or []), str(meta.get("resourceVersion") or "")
-            items.extend(page.get("items") or [])
-            cont = (page.get("metadata") or {}).get("continue")
-        return items, list_rv
+                page = await lst(resource_version=rv, limit=None, continue_=None)
+                sink = self._new_sink()
+                list_rv = str((page.get("metadata") or {}).get("resourceVersion") or "")
+                break
+            finally:
+                _discard(nxt)
+            meta = page.get("metadata") or {}
+        sink.add_items(page.get("items") or [])
+        return sink, list_rv
 
     # ---- watch ----------------------------------------------------------------------------
 
@@ -230,12 +287,34 @@ class Reflector:
                     return
 
     async def _handle(self, events: AsyncIterator[WatchEvent], start: float) -> None:
-        store = self._store
         count = 0
-        async for etype, obj in events:
+        next_events = getattr(events, "next_events", None)
+        if next_events is None:
+            async for etype, obj in events:
+                count += self._apply(((etype, obj, None),))
+        else:
+            # The events of a network read at once: no await per event.
+            while (batch := await next_events()) is not None:
+                count += self._apply(batch)
+        if count == 0 and self._clock.monotonic() - start < 1.0:
+            raise VeryShortWatchError(f"{self.name}: watch closed immediately without events")
+
+    def _apply(self, events: Iterable[EncodedWatchEvent]) -> int:
+        """Apply events to the store; returns how many were read."""
+        store = self._store
+        update_encoded = self._update_encoded
+        count = 0
+        for etype, obj, raw in events:
+            count += 1
             rv = (obj.get("metadata") or {}).get("resourceVersion")
             try:
-                if etype == "ADDED":
+                if (
+                    raw is not None
+                    and update_encoded is not None
+                    and (etype == "ADDED" or etype == "MODIFIED")
+                ):
+                    update_encoded(obj, raw)
+                elif etype == "ADDED":
                     store.add(obj)
                 elif etype == "MODIFIED":
                     store.update(obj)
@@ -263,6 +342,4 @@ class Reflector:
                 )
             if rv:
                 self._last_rv = rv
-            count += 1
-        if count == 0 and self._clock.monotonic() - start < 1.0:
-            raise VeryShortWatchError(f"{self.name}: watch closed immediately without events")
+        return count

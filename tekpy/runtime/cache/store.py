@@ -57,8 +57,11 @@ class Store:
 
     update = add
 
-    def put(self, key: str, obj: Obj) -> Obj | None:
-        """Store ``obj`` under ``key`` (already computed); returns the object it replaced."""
+    def put(self, key: str, obj: Obj, raw: bytes | None = None) -> Obj | None:
+        """Store ``obj`` under ``key`` (already computed); returns the object it replaced.
+
+        ``raw``, if given, is ``obj``'s exact JSON encoding (a store of bytes keeps it
+        instead of encoding ``obj``; this one ignores it)."""
         old = self._items.get(key)
         self._items[key] = obj
         if self._indexers:
@@ -80,6 +83,20 @@ class Store:
         """Make the store hold exactly ``items``."""
         self._items = {self.key_func(o): o for o in items}
         self._rebuild()
+
+    def swap(
+        self,
+        entries: dict[str, Any],
+        index_values: Mapping[str, builtins.list[builtins.list[str]]] | None = None,
+        index_names: tuple[str, ...] = (),
+    ) -> tuple[dict[str, Any], Mapping[str, Obj]]:
+        """Hold exactly ``entries`` (key to object, taken as is); returns the previous
+        entries and (for stores of bytes) decoded objects. Index values precomputed by the
+        caller are for stores of bytes; this one indexes the objects itself."""
+        old = self._items
+        self._items = entries
+        self._rebuild()
+        return old, {}
 
     def resync(self) -> None:
         """Nothing to do for a plain store (kept for the reflector-store protocol)."""
@@ -160,6 +177,14 @@ class Store:
     def _reindex(self, key: str, old: Obj | None, obj: Obj) -> None:
         for name, fn in self._indexers.items():
             index = self._indices[name]
+            if old is None:  # a new key: nothing to compare or remove
+                for value in fn(obj):
+                    keys = index.get(value)
+                    if keys is None:
+                        index[value] = {key}
+                    else:
+                        keys.add(key)
+                continue
             new_values = set(fn(obj))
             if old is not None:
                 old_values = set(fn(old))

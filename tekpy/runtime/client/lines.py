@@ -50,10 +50,15 @@ class LineSplitter:
         if nl < 0:
             self._append(chunk)
             return []
-        data = bytes(self._buf) + chunk[:nl]
+        # Only the first line continues the buffered bytes: join just that one, not the
+        # whole chunk (chunks are up to hundreds of KiB).
+        first = chunk.find(b"\n")
+        head = bytes(self._buf) + chunk[:first]
         self._buf.clear()
         self._append(chunk[nl + 1 :])
-        lines = [line for line in data.split(b"\n") if line]
+        lines = [head] if head else []
+        if first < nl:
+            lines += [line for line in chunk[first + 1 : nl].split(b"\n") if line]
         self._check(lines)
         return lines
 
