@@ -1,4 +1,5 @@
-"""Reading child TaskRuns (raw dicts): their condition and what it means for the parent."""
+"""Reading children (raw TaskRuns and child PipelineRuns): their condition and what it
+means for the parent."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from tekpy.pipelinerun import reasons
 
 __all__ = [
     "condition", "is_cancelled", "is_cancelled_for_timeout", "is_done", "is_failed",
-    "is_succeeded", "run_results",
+    "is_pipelinerun", "is_succeeded", "run_results",
 ]
 
 PIPELINE_TASK_LABEL = "tekton.dev/pipelineTask"
+
+
+def is_pipelinerun(run: dict[str, Any]) -> bool:
+    """A child PipelineRun (pipelines in pipelines) rather than a TaskRun."""
+    return run.get("kind") == "PipelineRun"
 
 
 def condition(tr: dict[str, Any]) -> dict[str, Any]:
@@ -39,12 +45,16 @@ def is_failed(tr: dict[str, Any]) -> bool:
 
 def is_cancelled_for_timeout(tr: dict[str, Any]) -> bool:
     """Cancelled by the PipelineRun because a timeout passed (Tekton counts it as failed)."""
+    if is_pipelinerun(tr):
+        return False
     spec = tr.get("spec") or {}
     return spec.get("statusMessage") == reasons.TIMED_OUT_BY_PIPELINE_MSG
 
 
 def is_cancelled(tr: dict[str, Any]) -> bool:
     """Finished because it was cancelled (not for a timeout)."""
+    if is_pipelinerun(tr):
+        return is_failed(tr) and condition(tr).get("reason") == reasons.CANCELLED
     return is_failed(tr) and condition(tr).get("reason") == reasons.TASKRUN_CANCELLED and \
         not is_cancelled_for_timeout(tr)
 

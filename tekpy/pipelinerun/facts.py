@@ -30,12 +30,14 @@ __all__ = ["Facts", "Resolution", "Stop"]
 class Resolution:
     """A PipelineTask resolved against the results known now: the substituted task
     (unresolvable references left as text), whether its ``when`` expressions allow it, the
-    tasks whose referenced results are missing, and whether a matrix array is empty."""
+    tasks whose referenced results are missing, whether a matrix array is empty, and why a
+    CEL ``when`` expression could not be evaluated ("" when none failed)."""
 
     task: PipelineTask
     when_false: bool = False
     missing_from: tuple[str, ...] = ()
     empty_matrix: bool = False
+    cel_error: str = ""
 
 
 @attrs.frozen
@@ -230,10 +232,12 @@ class Facts:
 
     # -- values for substitution -------------------------------------------------------------
     def results(self) -> dict[str, dict[str, ParamValue]]:
-        """Results of the tasks that succeeded (Tekton passes on no other task's results)."""
+        """Results of the tasks that succeeded (Tekton passes on no other task's results,
+        nor a child PipelineRun's: their propagation is not implemented in Tekton)."""
         if self._results is None:
             self._results = {n: ch.run_results(self.runs[n], self.task(n).is_matrixed())
-                             for n in self.order if self.succeeded(n)}
+                             for n in self.order if self.succeeded(n)
+                             and not any(ch.is_pipelinerun(r) for r in self.runs[n])}
         return self._results
 
     def task_status(self, name: str) -> str:

@@ -12,14 +12,17 @@ run; a passed pipeline timeout cancels the children (``TaskRun cancelled as the
 PipelineRun it belongs to has timed out.``) and ends it with ``PipelineRunTimeout``; a
 passed tasks (finally) timeout cancels the running DAG (finally) TaskRuns and skips what
 has not started; ``CancelledRunFinally`` cancels the running DAG TaskRuns and runs finally;
-``StoppedRunFinally`` lets them finish and runs finally. Then the ready tasks are started
-and the status derived (see :mod:`tekpy.pipelinerun.status`).
+``StoppedRunFinally`` lets them finish and runs finally. A CEL ``when`` expression that
+cannot be evaluated to a boolean (after substitution) ends the run with
+``CELEvaluationFailed``. Then the ready tasks are started (a PipelineTask running a
+Pipeline gets a child PipelineRun, see :mod:`tekpy.pipelinerun.pipelineruns`) and the
+status derived (see :mod:`tekpy.pipelinerun.status`).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +51,11 @@ from tekpy.pipelinerun.artifacts import (
 from tekpy.pipelinerun.facts import Facts, Stop
 from tekpy.pipelinerun.matrix import combinations
 from tekpy.pipelinerun.names import taskrun_names
+from tekpy.pipelinerun.pipelineruns import (
+    build_child_pipelinerun,
+    cycle_message,
+    is_child_pipeline,
+)
 from tekpy.pipelinerun.resolve import make_resolver
 from tekpy.pipelinerun.status import (
     child_references,
@@ -75,10 +83,11 @@ __all__ = ["Patch", "Plan", "fail", "plan"]
 
 @attrs.frozen
 class Patch:
-    """A merge patch for one child TaskRun."""
+    """A merge patch for one child (a TaskRun, or a child PipelineRun)."""
 
     name: str
     body: dict[str, Any]
+    kind: str = "TaskRun"
 
 
 @attrs.define
@@ -92,17 +101,29 @@ class Plan:
     requeue_after: float | None = None
 
 
-def _cancel(name: str, message: str) -> Patch:
+def _cancel(run: dict[str, Any], message: str, graceful: bool) -> Patch | None:
+    """The patch cancelling one running child, None when it is already cancelled. A child
+    PipelineRun is cancelled as a user would (``Cancelled``; ``CancelledRunFinally`` when
+    the parent was gracefully cancelled, so its finally tasks run)."""
+    name, spec = run["metadata"]["name"], run.get("spec") or {}
+    if ch.is_pipelinerun(run):
+        value = reasons.SPEC_CANCELLED_RUN_FINALLY if graceful else reasons.SPEC_CANCELLED
+        if spec.get("status") in (value, reasons.SPEC_CANCELLED):
+            return None
+        return Patch(name, {"spec": {"status": value}}, kind="PipelineRun")
+    if spec.get("status") == reasons.TASKRUN_CANCELLED:
+        return None
     return Patch(name, {"spec": {"status": reasons.TASKRUN_CANCELLED, "statusMessage": message}})
 
 
-def _cancel_running(facts: Facts, names: list[str], message: str) -> list[Patch]:
+def _cancel_running(facts: Facts, names: list[str], message: str,
+                    graceful: bool = False) -> list[Patch]:
     out = []
     for task in names:
-        for tr in facts.runs[task]:
-            spec = tr.get("spec") or {}
-            if not ch.is_done(tr) and spec.get("status") != reasons.TASKRUN_CANCELLED:
-                out.append(_cancel(tr["metadata"]["name"], message))
+        for run in facts.runs[task]:
+            patch = None if ch.is_done(run) else _cancel(run, message, graceful)
+            if patch is not None:
+                out.append(patch)
     return out
 
 
@@ -117,8 +138,8 @@ def fail(status: dict[str, Any], reason: str, message: str, now: datetime) -> di
 
 def group_children(pr: PipelineRun, taskruns: Mapping[str, dict[str, Any]]
                    ) -> dict[str, list[dict[str, Any]]]:
-    """The run's TaskRuns by PipelineTask (by their labels), ordered by name (matrix
-    TaskRuns ``-0``, ``-1``, ... by index)."""
+    """The run's children (TaskRuns, child PipelineRuns) by PipelineTask (by their
+    labels), ordered by name (matrix TaskRuns ``-0``, ``-1``, ... by index)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for name in sorted(taskruns, key=lambda n: (len(n), n)):
         tr = taskruns[name]
@@ -142,9 +163,12 @@ def _deadlines(t: Timeouts, start: datetime, finally_start: datetime | None,
 
 def plan(pr: PipelineRun, spec: PipelineSpec, taskruns: Mapping[str, dict[str, Any]],
          now: datetime, config: Config, *, pipeline_name: str = "",
-         artifact_storage: ArtifactStorage = DEFAULT_STORAGE) -> Plan:
-    """Decide what to do for ``pr`` (see the module docstring). ``artifact_storage``
-    sizes the claim of resources passed with ``from``."""
+         artifact_storage: ArtifactStorage = DEFAULT_STORAGE,
+         ancestors: Sequence[str] = ()) -> Plan:
+    """Decide what to do for ``pr`` (see the module docstring). ``taskruns`` holds its
+    children by name: TaskRuns and child PipelineRuns. ``artifact_storage`` sizes the
+    claim of resources passed with ``from``; ``ancestors`` lists the ``tekton.dev/pipeline``
+    of the parent PipelineRuns, nearest first (a child pipeline naming one is a cycle)."""
     status: dict[str, Any] = unstructure(pr.status) if pr.status is not None else {}
     if (get_condition(status) or {}).get("status") in ("True", "False"):
         return Plan(status)
@@ -201,10 +225,16 @@ def plan(pr: PipelineRun, spec: PipelineSpec, taskruns: Mapping[str, dict[str, A
     if stop.tasks_timed_out:
         out.patches += _cancel_running(facts, dag, reasons.TIMED_OUT_BY_PIPELINE_MSG)
     elif stop.graceful_cancel:
-        out.patches += _cancel_running(facts, dag, reasons.CANCELLED_BY_PIPELINE_MSG)
+        out.patches += _cancel_running(facts, dag, reasons.CANCELLED_BY_PIPELINE_MSG,
+                                       graceful=True)
     if stop.finally_timed_out:
         out.patches += _cancel_running(facts, list(facts.finally_),
                                        reasons.TIMED_OUT_BY_PIPELINE_MSG)
+
+    cel_problem = _cel_problem(facts) if _uses_cel(spec) else None
+    if cel_problem is not None:  # Tekton evaluates every task's CEL before scheduling
+        return finish(reasons.CEL_EVALUATION_FAILED,
+                      f"Error evaluating CEL {pr.name}: [User error] {cel_problem}")
 
     if not taskruns and not status.get("childReferences"):
         out.pvcs = claims_for(pr)  # once, before the first TaskRun needs them
@@ -219,6 +249,15 @@ def plan(pr: PipelineRun, spec: PipelineSpec, taskruns: Mapping[str, dict[str, A
         if final and finally_start is None:
             finally_start = now
             status["finallyStartTime"] = format_time(now)
+        if is_child_pipeline(pt):
+            cycle = cycle_message(pt, [name, *ancestors])
+            if cycle is not None:
+                return finish(reasons.CREATE_RUN_FAILED, cycle)
+            child = build_child_pipelinerun(pr, name, pt, final=final,
+                                            name=taskrun_names(pr.name, task)[0])
+            out.create.append(child)
+            facts.add_runs(task, [child])
+            continue
         combos = combinations(pt.matrix) if pt.is_matrixed() else []
         names = taskrun_names(pr.name, task, max(len(combos), 1))
         spec_timeout = next((s.timeout for s in pr.spec.task_run_specs
@@ -254,6 +293,19 @@ def plan(pr: PipelineRun, spec: PipelineSpec, taskruns: Mapping[str, dict[str, A
     else:
         out.requeue_after = _deadlines(t, start, finally_start, now)
     return out
+
+
+def _uses_cel(spec: PipelineSpec) -> bool:
+    return any(w.cel for pt in (*spec.tasks, *spec.finally_) for w in pt.when)
+
+
+def _cel_problem(facts: Facts) -> str | None:
+    """The first task's CEL ``when`` error, evaluated after substitution (None if none)."""
+    for name in facts.order:
+        err = facts.resolution(name).cel_error
+        if err:
+            return err
+    return None
 
 
 def _missing_message(facts: Facts, task: str) -> str:

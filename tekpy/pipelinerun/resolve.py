@@ -3,8 +3,9 @@
 The default :class:`~tekpy.pipelinerun.facts.Resolver`: the task's params, matrix,
 ``when`` and embedded spec are substituted (run params and context, task results,
 ``$(tasks.<t>.matrix.length)``, and for finally tasks ``$(tasks.<t>.status|reason)`` and
-``$(tasks.status)``), then its ``when`` expressions and matrix are judged and the
-producers of results it references but no successful task produced are listed.
+``$(tasks.status)``), then its ``when`` expressions (CEL ones evaluated: an error is
+recorded) and matrix are judged and the producers of results it references but no
+successful task produced are listed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tekpy.api.variables import (
 )
 from tekpy.pipelinerun.facts import Facts, Resolution, Resolver
 from tekpy.pipelinerun.matrix import has_empty_array
-from tekpy.pipelinerun.when import allows_all
+from tekpy.pipelinerun.when import CelError, allows_all
 
 __all__ = ["make_resolver"]
 
@@ -50,7 +51,11 @@ def make_resolver(base: Replacements) -> Resolver:
             if ref.result not in results.get(ref.pipeline_task, {})))
         # unresolvable references stay as text (a when input then matches nothing)
         new, _errors = apply_pipeline_task(pt, replacements(facts, facts.is_final(pt.name)))
-        return Resolution(new, when_false=not allows_all(new.when), missing_from=missing,
-                          empty_matrix=has_empty_array(new.matrix))
+        try:
+            when_false, cel_error = not allows_all(new.when), ""
+        except CelError as exc:  # the run fails (the planner reads cel_error)
+            when_false, cel_error = False, str(exc)
+        return Resolution(new, when_false=when_false, missing_from=missing,
+                          empty_matrix=has_empty_array(new.matrix), cel_error=cel_error)
 
     return resolve

@@ -24,6 +24,7 @@ from tekpy.api import Replacements, substitute, unstructure
 from tekpy.api.refs import expressions_in, parse_result_ref
 from tekpy.api.types import ParamValue, PipelineResult
 from tekpy.api.variables import task_result_variables
+from tekpy.pipelinerun import children as ch
 from tekpy.pipelinerun import reasons
 from tekpy.pipelinerun.facts import Facts
 
@@ -104,12 +105,13 @@ def pipeline_condition(facts: Facts, run_name: str, *, graceful_cancel: bool,
 
 
 def child_references(facts: Facts) -> list[dict[str, Any]]:
-    """One reference per child TaskRun, in pipeline order."""
+    """One reference per child (TaskRun or PipelineRun), in pipeline order."""
     out = []
     for name in facts.order:
         when = facts.resolved_when(name)
         for tr in facts.runs[name]:
-            ref: dict[str, Any] = {"apiVersion": "tekton.dev/v1", "kind": "TaskRun",
+            kind = "PipelineRun" if ch.is_pipelinerun(tr) else "TaskRun"
+            ref: dict[str, Any] = {"apiVersion": "tekton.dev/v1", "kind": kind,
                                    "name": tr["metadata"]["name"], "pipelineTaskName": name}
             res = facts.resolved(name)
             display = (res.task if res is not None else facts.task(name)).display_name

@@ -37,7 +37,7 @@ from tekpy.pipelinerun.matrix import Combination, params_of
 from tekpy.pipelinerun.names import pvc_name
 from tekpy.pipelinerun.propagation import workspaces_used
 
-__all__ = ["LABELS", "build_taskruns", "claims_for", "owner_reference"]
+__all__ = ["LABELS", "build_taskruns", "claims_for", "owner_reference", "workspace_bindings"]
 
 PIPELINE_LABEL = "tekton.dev/pipeline"
 PIPELINERUN_LABEL = "tekton.dev/pipelineRun"
@@ -74,7 +74,9 @@ def _task_workspaces(pt: PipelineTask) -> list[WorkspacePipelineTaskBinding]:
     return listed
 
 
-def _workspaces(pr: PipelineRun, pt: PipelineTask) -> list[dict[str, Any]]:
+def workspace_bindings(pr: PipelineRun, pt: PipelineTask) -> list[dict[str, Any]]:
+    """The run's bindings for the PipelineTask's workspaces, under the names the task
+    gives them (``subPath`` joined, a ``volumeClaimTemplate`` as its claim)."""
     bindings = {b.name: b for b in pr.spec.workspaces}
     out = []
     for w in _task_workspaces(pt):
@@ -170,7 +172,7 @@ def build_taskruns(pr: PipelineRun, pipeline_name: str, pt: PipelineTask, *, fin
         spec["timeout"] = format_duration(timeout)
     if resources:
         spec["resources"] = copy.deepcopy(resources)
-    workspaces = _workspaces(pr, pt)
+    workspaces = workspace_bindings(pr, pt)
     if workspaces:
         spec["workspaces"] = workspaces
     if run_spec is not None:

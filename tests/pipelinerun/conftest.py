@@ -45,15 +45,17 @@ class PrEnv:
     registry: CollectorRegistry
 
 
-@pytest_asyncio.fixture
-async def prenv(client: Any, namespace: str) -> AsyncIterator[PrEnv]:
+ALPHA = {"enable-api-fields": "alpha", "enable-cel-in-whenexpression": "true"}
+
+
+@contextlib.asynccontextmanager
+async def _environment(client: Any, namespace: str, config: Config) -> AsyncIterator[PrEnv]:
     # a little after the server's clock, so startTime never predates creationTimestamp
     start = (datetime.now(UTC) + timedelta(seconds=5)).replace(microsecond=0)
     clock = FakeClock(start=start)
     manager = Manager(client, namespace=namespace, metrics_bind_address="0",
                       handle_signals=False, clock=clock, graceful_shutdown_timeout=5.0)
     registry = CollectorRegistry()
-    config = Config.from_maps({}, {})
     setup_taskrun_controller(manager, ReconcilerOptions(
         config=config, entrypoint_image="tekpy/entrypoint:test", nop_image="tekpy/nop:test"),
         threads=2, metrics=TaskRunMetrics(registry))
@@ -73,3 +75,18 @@ async def prenv(client: Any, namespace: str) -> AsyncIterator[PrEnv]:
         manager.stop()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, timeout=10)
+
+
+@pytest_asyncio.fixture
+async def prenv(client: Any, namespace: str) -> AsyncIterator[PrEnv]:
+    """Both controllers with Tekton's default configuration (the beta gate)."""
+    async with _environment(client, namespace, Config.from_maps({}, {})) as env:
+        yield env
+
+
+@pytest_asyncio.fixture
+async def prenv_alpha(client: Any, namespace: str) -> AsyncIterator[PrEnv]:
+    """Both controllers with the flags of Tekton's alpha CI that alpha features here need
+    (``enable-api-fields: alpha``, ``enable-cel-in-whenexpression``)."""
+    async with _environment(client, namespace, Config.from_maps({}, ALPHA)) as env:
+        yield env

@@ -31,11 +31,23 @@ SAMPLE = [
     "v1/taskruns/beta/param_array_indexing.yaml",
     # results over the termination message's 4 KiB: Tekton's beta CI runs it with this flag
     "v1/taskruns/beta/large-task-result.yaml",
+    # alpha: CEL `when` expressions, pipelines in pipelines (child PipelineRuns, 2 levels)
+    "v1/pipelineruns/alpha/pipelinerun-with-cel-when-expressions.yaml",
+    "v1/pipelineruns/alpha/pipelines-in-pipelines.yaml",
+    "v1/pipelineruns/alpha/pipelines-in-pipelines-ref.yaml",
+    "v1/pipelineruns/alpha/pipelines-in-pipelines-ref-complex.yaml",
 ]
+
+ALPHA = ["--enable-api-fields", "alpha"]
 
 # feature flags an example needs, as Tekton's CI sets them
 FLAGS = {
     "v1/taskruns/beta/large-task-result.yaml": ["--feature-flag", "results-from=sidecar-logs"],
+    "v1/pipelineruns/alpha/pipelinerun-with-cel-when-expressions.yaml":
+        [*ALPHA, "--feature-flag", "enable-cel-in-whenexpression=true"],
+    "v1/pipelineruns/alpha/pipelines-in-pipelines.yaml": ALPHA,
+    "v1/pipelineruns/alpha/pipelines-in-pipelines-ref.yaml": ALPHA,
+    "v1/pipelineruns/alpha/pipelines-in-pipelines-ref-complex.yaml": ALPHA,
 }
 
 

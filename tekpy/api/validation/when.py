@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tekpy.api.cel import compile_error
 from tekpy.api.errors import ErrorList, err_generic, err_invalid_value, err_missing_field
 from tekpy.api.types import WhenExpression
 from tekpy.api.validation._ctx import Ctx
@@ -23,10 +24,12 @@ def check_when(we: WhenExpression, ctx: Ctx) -> ErrorList:
         if we.input or we.operator or we.values:
             return err_generic(
                 "cel and input+operator+values cannot be set in one WhenExpression: "
-                f"{{{we.input} {we.operator} [{' '.join(we.values)}] {we.cel}}}", "")
-        if we.cel.count("(") != we.cel.count(")") or we.cel.count("'") % 2:
-            # tekpy has no CEL compiler; unbalanced text is the one syntax error it can see
-            return err_generic(f"invalid cel expression: {we.cel} with err: syntax error", "")
+                f"&{{{we.input} {we.operator} [{' '.join(we.values)}] {we.cel}}}", "")
+        problem = compile_error(we.cel)
+        if problem is not None:
+            # Tekton passes the expression and the error as the *paths* of a message
+            # with literal verbs (``ErrGeneric("...%s...%s", cel, err)``): kept as is
+            return err_generic("invalid cel expression: %s with err: %s", we.cel, problem)
         return ErrorList()
     if not (we.input or we.operator or we.values):
         return err_missing_field("")

@@ -1,7 +1,8 @@
 """Following the submitted runs: informers on PipelineRuns, TaskRuns and Pods of their
-namespaces, keeping the latest state of each run, of the TaskRuns a PipelineRun created
-(label ``tekton.dev/pipelineRun``) and of their Pods (label ``tekton.dev/taskRun``), and
-telling listeners (the progress view, the log follower) about every change."""
+namespaces, keeping the latest state of each run, of the TaskRuns and child PipelineRuns
+(pipelines in pipelines) a PipelineRun created (label ``tekton.dev/pipelineRun``, followed
+down every level) and of their Pods (label ``tekton.dev/taskRun``), and telling listeners
+(the progress view, the log follower) about every change."""
 
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ class RunTracker:
         self._root_keys = {(r.kind, r.namespace, r.name) for r in roots}
         self._pipelineruns = {(r.namespace, r.name) for r in roots if r.kind == "PipelineRun"}
         self._pods: dict[tuple[str, str], Obj] = {}
+        # children seen before their parent PipelineRun was (separate watches)
+        self._orphans: dict[tuple[str, str], dict[tuple[str, str], Obj]] = {}
         self._factory = SharedInformerFactory(client)
 
     async def start(self) -> None:
@@ -104,7 +107,7 @@ class RunTracker:
         if (kind, ns, name) in self._root_keys:
             return True
         labels = _labels(obj)
-        if kind == "TaskRun":
+        if kind in ("TaskRun", "PipelineRun"):
             return (ns, labels.get("tekton.dev/pipelineRun", "")) in self._pipelineruns
         if kind == "Pod":
             return ("TaskRun", ns, labels.get("tekton.dev/taskRun", "")) in self.objects
@@ -118,9 +121,16 @@ class RunTracker:
             # Keep the latest one per TaskRun so it can be replayed when the TaskRun shows.
             self._pods[(ns, _labels(obj).get("tekton.dev/taskRun", ""))] = obj
         if not self._tracked(kind, obj):
+            parent = _labels(obj).get("tekton.dev/pipelineRun")
+            if kind in ("TaskRun", "PipelineRun") and parent and not deleted:
+                self._orphans.setdefault((ns, parent), {})[(kind, str(meta["name"]))] = obj
             return
         key = (kind, ns, str(meta["name"]))
         new = key not in self.objects
+        if kind == "PipelineRun" and (ns, key[2]) not in self._pipelineruns:
+            self._pipelineruns.add((ns, key[2]))  # a child PipelineRun: follow its children
+            for (child_kind, _), child in self._orphans.pop((ns, key[2]), {}).items():
+                self._seen(child_kind, child)
         if not deleted:
             self.objects[key] = obj
         for listener in self.listeners:

@@ -1,14 +1,15 @@
 """The PipelineRun reconciler: a thin shell that reads, plans (pure) and applies.
 
-One reconcile: read the PipelineRun and its TaskRuns from the informer caches; a done run
-is left alone; parse, default and validate it, resolve its Pipeline (once: the resolved
-spec is kept in ``status.pipelineSpec`` and used from then on) and check params and
-workspaces -- any failure ends the run with Tekton's reason, never a crash or an endless
-requeue; then :func:`tekpy.pipelinerun.plan` and apply the plan: claims and TaskRuns are
-created with deterministic names (an existing one is adopted: ``AlreadyExists`` is not an
-error), cancellations are merge patches, and the status is written to ``/status`` with the
-object's ``resourceVersion`` (a conflict raises; the controller requeues and the next
-reconcile re-plans from fresh state). Events and metrics follow a successful status write.
+One reconcile: read the PipelineRun and its children (TaskRuns, child PipelineRuns) from
+the informer caches; a done run is left alone; parse, default and validate it, resolve its
+Pipeline (once: the resolved spec is kept in ``status.pipelineSpec`` and used from then on)
+and check params and workspaces -- any failure ends the run with Tekton's reason, never a
+crash or an endless requeue; then :func:`tekpy.pipelinerun.plan` and apply the plan:
+claims, TaskRuns and child PipelineRuns are created with deterministic names (an existing
+one is adopted: ``AlreadyExists`` is not an error), cancellations are merge patches, and
+the status is written to ``/status`` with the object's ``resourceVersion`` (a conflict
+raises; the controller requeues and the next reconcile re-plans from fresh state). Events
+and metrics follow a successful status write.
 """
 
 from __future__ import annotations
@@ -79,13 +80,39 @@ class PipelineRunReconciler:
             return Result()
         children = {tr["metadata"]["name"]: tr for tr in self.taskruns.list(
             pr.namespace, {PIPELINERUN_LABEL: pr.name})}
-        p = plan(pr, resolved.spec, children, now, self.config, pipeline_name=resolved.name)
+        for child in self.pipelineruns.list(pr.namespace, {PIPELINERUN_LABEL: pr.name}):
+            # child PipelineRuns (pipelines in pipelines); a list item may lack its kind
+            children[child["metadata"]["name"]] = {**child, "kind": "PipelineRun"}
+        p = plan(pr, resolved.spec, children, now, self.config, pipeline_name=resolved.name,
+                 ancestors=self._ancestors(raw))
         await self._apply(pr, p)
         await self._commit(raw, p.status)
         await self._label(raw, resolved.name)
         if p.requeue_after is not None:
             return Result(requeue_after=max(p.requeue_after, 0.001))
         return Result()
+
+    def _ancestors(self, raw: dict[str, Any]) -> list[str]:
+        """The ``tekton.dev/pipeline`` labels of the run's parent PipelineRuns, nearest
+        first, following controller ``ownerReferences`` through the cache (bounded: a
+        chain longer than the cache, i.e. a loop of owners, stops)."""
+        out: list[str] = []
+        current, seen = raw, set[str]()
+        namespace = (raw.get("metadata") or {}).get("namespace")
+        while len(seen) < 1000:
+            meta = current.get("metadata") or {}
+            owner = next((o for o in meta.get("ownerReferences") or []
+                          if o.get("controller") and o.get("kind") == "PipelineRun"), None)
+            if owner is None or owner.get("name") in seen:
+                break
+            seen.add(owner["name"])
+            parent = self.pipelineruns.get(owner["name"], namespace)
+            if parent is None:
+                break
+            out.append(((parent.get("metadata") or {}).get("labels") or {})
+                       .get(PIPELINE_LABEL, ""))
+            current = parent
+        return out
 
     async def _prepare(self, raw: dict[str, Any]) -> tuple[PipelineRun, ResolvedPipeline]:
         """Parse, default, validate, resolve; raises :class:`Problem` for a run that
@@ -114,14 +141,15 @@ class PipelineRunReconciler:
     async def _apply(self, pr: PipelineRun, p: Plan) -> None:
         for claim in p.pvcs:
             await self._create(PVCS, claim, pr.namespace)
-        for tr in p.create:
-            await self._create(TASKRUNS, tr, pr.namespace)
-            log.info("created taskrun namespace=%s pipelinerun=%s taskrun=%s", pr.namespace,
-                     pr.name, tr["metadata"]["name"])
+        for child in p.create:
+            kind = PIPELINERUNS if child.get("kind") == "PipelineRun" else TASKRUNS
+            await self._create(kind, child, pr.namespace)
+            log.info("created %s namespace=%s pipelinerun=%s name=%s", kind.kind.lower(),
+                     pr.namespace, pr.name, child["metadata"]["name"])
         for patch in p.patches:
+            kind = PIPELINERUNS if patch.kind == "PipelineRun" else TASKRUNS
             try:
-                await self.client.patch(TASKRUNS, patch.name, patch.body,
-                                        namespace=pr.namespace)
+                await self.client.patch(kind, patch.name, patch.body, namespace=pr.namespace)
             except ApiError as exc:
                 if not is_not_found(exc):
                     raise

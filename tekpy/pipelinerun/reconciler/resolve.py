@@ -97,11 +97,23 @@ async def resolve_pipeline(client: Client, pr: PipelineRun, config: Config) -> R
 
 async def check_tasks_exist(client: Client, pr: PipelineRun, resolved: ResolvedPipeline
                             ) -> None:
-    """Every Task named by a ``taskRef`` exists (Tekton resolves them before starting);
-    raises :class:`Problem` with ``CouldntGetTask`` for the first missing one. Names that
-    still hold a variable, and remote resolvers, are left to the TaskRun reconciler."""
+    """Every Task named by a ``taskRef`` and every Pipeline named by a ``pipelineRef``
+    exists (Tekton resolves them before starting); raises :class:`Problem` with
+    ``CouldntGetTask`` (``CouldntGetPipeline``) for the first missing one. Names that
+    still hold a variable, and remote resolvers, are left to the child's reconciler."""
     seen: set[tuple[str, str]] = set()
     for pt in [*resolved.spec.tasks, *resolved.spec.finally_]:
+        pref = pt.pipeline_ref
+        if pref is not None and pref.name and not pref.resolver and "$(" not in pref.name:
+            try:
+                await client.get(PIPELINES, pref.name, namespace=pr.namespace)
+            except ApiError as exc:
+                if is_not_found(exc):
+                    raise Problem(reasons.COULDNT_GET_PIPELINE,
+                                  f"Pipeline {pr.namespace}/{resolved.name} can't be Run; it "
+                                  "contains child Pipelines that don't exist: Couldn't "
+                                  f'retrieve Pipeline "{pref.name}": {exc.message}') from None
+                raise
         ref = pt.task_ref
         if ref is None or ref.kind not in ("", "Task") or "$(" in ref.name:
             continue
@@ -128,10 +140,8 @@ async def check_tasks_exist(client: Client, pr: PipelineRun, resolved: ResolvedP
 
 
 def _unsupported(resolved: ResolvedPipeline) -> str | None:
-    """The first PipelineTask tekpy cannot run: a child pipeline or a custom task."""
+    """The first PipelineTask tekpy cannot run: a custom task."""
     for pt in [*resolved.spec.tasks, *resolved.spec.finally_]:
-        if pt.pipeline_ref is not None or pt.pipeline_spec is not None:
-            return f"pipeline task {pt.name}: child pipelines are not supported by tekpy"
         ref, spec = pt.task_ref, pt.task_spec
         custom = (ref is not None and ref.api_version and ref.kind not in ("", "Task")) or \
             (spec is not None and bool(spec.api_version or spec.kind))

@@ -1,7 +1,8 @@
 """Wiring the PipelineRun controller into a :class:`tekpy.runtime.manager.Manager`.
 
-In the builder's words: *for PipelineRuns, owning TaskRuns (so a child's change wakes its
-parent) and PersistentVolumeClaims, with N workers*::
+In the builder's words: *for PipelineRuns, owning TaskRuns and PipelineRuns (so a child's
+change wakes its parent; a child PipelineRun runs a PipelineTask's Pipeline) and
+PersistentVolumeClaims, with N workers*::
 
     setup_pipelinerun_controller(manager, config, threads=2)
 """
@@ -42,6 +43,7 @@ def setup_pipelinerun_controller(manager: Any, config: Config | None = None, *,
         .named(CONTROLLER_NAME)
         .for_(PIPELINERUNS)
         .owns(TASKRUNS)
+        .owns(PIPELINERUNS)
         .owns(PVCS)
         .with_options(max_concurrent_reconciles=threads)
         .complete(reconciler)
