@@ -51,7 +51,12 @@ def run_kubelet(args: argparse.Namespace) -> int:
     """Entry point of ``tekpy kubelet``."""
     logging.basicConfig(level=getattr(logging, args.log_level.upper()),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from tekpy.local.kubelet import AgentConfig, load_image_map
+    from tekpy.local.kubelet import (
+        AgentConfig,
+        EntrypointBuildError,
+        ensure_entrypoint_build,
+        load_image_map,
+    )
 
     try:
         labels = {}
@@ -70,6 +75,13 @@ def run_kubelet(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"tekpy kubelet: {exc}", file=sys.stderr)
         return 2
+    try:
+        config.entrypoint_build = ensure_entrypoint_build(
+            config.entrypoint_build,
+            say=lambda text: print(f"tekpy kubelet: {text}", file=sys.stderr, flush=True))
+    except EntrypointBuildError as exc:
+        print(f"tekpy kubelet: {exc}", file=sys.stderr)
+        return 1
     try:
         return asyncio.run(_serve(args.kubeconfig, config))
     except KeyboardInterrupt:

@@ -17,14 +17,17 @@ from tekpy.local.kubelet.agent import (
     check_bwrap,
     default_node_name,
 )
+from tekpy.local.kubelet.entrypoint_build import EntrypointBuildError, ensure_entrypoint_build
 from tekpy.local.kubelet.images import ImageMap, load_image_map
 
 __all__ = [
     "AgentConfig",
     "BwrapUnavailable",
+    "EntrypointBuildError",
     "ImageMap",
     "NodeAgent",
     "check_bwrap",
     "default_node_name",
+    "ensure_entrypoint_build",
     "load_image_map",
 ]

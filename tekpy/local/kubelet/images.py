@@ -29,6 +29,8 @@ from typing import Literal
 
 import attrs
 
+from tekpy.local.kubelet.entrypoint_build import find_entrypoint_build
+
 __all__ = [
     "BUSYBOX_APPLETS",
     "DEFAULT_MAPPING",
@@ -130,16 +132,6 @@ def load_image_map(path: str | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in images.items()}
 
 
-def _find_entrypoint_build() -> Path | None:
-    env = os.environ.get("TEKPY_ENTRYPOINT_BUILD")
-    candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[3] / "out" / "entrypoint")
-    for c in candidates:
-        if (c / "entrypoint").is_file():
-            return c
-    return None
-
-
 def _is_static(path: str) -> bool:
     """The ELF executable at ``path`` has no program interpreter (no dynamic loader)."""
     import struct
@@ -171,7 +163,7 @@ class ImageMap:
         self.data_dir = Path(data_dir)
         self.mapping: dict[str, str] = {**DEFAULT_MAPPING, **(overrides or {})}
         self.entrypoint_build = (Path(entrypoint_build) if entrypoint_build
-                                 else _find_entrypoint_build())
+                                 else find_entrypoint_build())
         self._built: dict[str, Rootfs] = {}
 
     def target_for(self, image: str) -> str | None:

@@ -84,12 +84,14 @@ async def _main(opts: RunOptions) -> int:
 
 
 def _local_cluster(opts: RunOptions, config: Any) -> Any:
-    from tekpy.local.kubelet import AgentConfig, load_image_map
+    from tekpy.local.kubelet import AgentConfig, ensure_entrypoint_build, load_image_map
     from tekpy.local.run.session import LocalCluster
     from tekpy.taskrun.reconciler import ReconcilerOptions
 
+    # Nothing runs yet, so a first build (in a source checkout) may block here.
+    build = ensure_entrypoint_build(opts.entrypoint_build, say=_err)
     agent = AgentConfig(data_dir=opts.data_dir, image_map=load_image_map(opts.image_map),
-                        entrypoint_build=opts.entrypoint_build)
+                        entrypoint_build=build)
     return LocalCluster(ReconcilerOptions(config=config), agent)
 
 
