@@ -1,7 +1,8 @@
 """CustomResourceDefinitions generated from the model (``hack/gen-crds.py`` writes them).
 
 Schemas are structural OpenAPI v3 derived from the attrs classes. They are closed where
-Tekton's are closed (unknown fields are pruned by the API server) and open
+Tekton's are closed (for kinds without older versions the API server prunes unknown fields;
+see "Versions" for the others) and open
 (``x-kubernetes-preserve-unknown-fields``) where Tekton's are open: param and result values
 (string, array or object), plain Kubernetes parts (podTemplate, securityContext, volumes,
 env, ...), embedded specs (a TaskRun's ``taskSpec``, a PipelineRun's ``pipelineSpec``, a
@@ -10,9 +11,16 @@ recursive spots (a PipelineTask's ``pipelineSpec``). An open field keeps its sha
 list-typed one (``retriesStatus``) is an array of open objects, never an open object.
 
 Versions: ``v1`` is served and stored; the original API's versions (``v1beta1``,
-``v1alpha1``) are served with open schemas and ``conversion: None`` -- the API server stores
-each object as written and only rewrites ``apiVersion``, and tekpy converts legacy shapes in
-the reconcilers (:func:`tekpy.api.legacy.looks_legacy`).
+``v1alpha1``) are served with open schemas and ``conversion: None``, and tekpy converts
+legacy shapes in the reconcilers (:func:`tekpy.api.legacy.looks_legacy`). Without a
+conversion webhook kube-apiserver rewrites only ``apiVersion`` and then prunes the object by
+the *storage* version's schema (and, on a read, by the requested version's), so a closed v1
+schema would silently drop ``inputs``, ``outputs`` and every other field only older versions
+have. The storage schema of a kind with older versions therefore keeps its properties and
+types (``kubectl explain``, type checks on v1 writes) but sets
+``x-kubernetes-preserve-unknown-fields`` on every object under ``spec`` and ``status``
+(:func:`_keep_older_fields`): nothing is pruned, and tekpy's validation reports fields no
+version knows as ``unknown field`` with their path (docs/api.md, "CRDs and stored versions").
 """
 
 from __future__ import annotations
@@ -172,6 +180,28 @@ def _open_version_schema(kind: str) -> dict[str, Any]:
     }
 
 
+def _keep_older_fields(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with every object under ``spec`` and ``status`` preserving unknown fields.
+
+    kube-apiserver prunes a non-storage version's object by the storage version's schema
+    when it stores it (conversion ``None``), at any depth (a v1beta1 step's ``resources``,
+    a v1alpha1 TaskRun's ``inputs``): only an object that preserves unknown fields keeps them.
+    """
+    def walk(node: Any) -> None:
+        if not isinstance(node, dict):
+            return
+        if "properties" in node:
+            node["x-kubernetes-preserve-unknown-fields"] = True
+        for sub in (node.get("properties") or {}).values():
+            walk(sub)
+        walk(node.get("items"))
+        walk(node.get("additionalProperties"))
+
+    for part in ("spec", "status"):
+        walk(schema["properties"].get(part))
+    return schema
+
+
 def crd(info: CrdInfo) -> dict[str, Any]:
     """The CustomResourceDefinition of one kind."""
     versions = []
@@ -179,6 +209,8 @@ def crd(info: CrdInfo) -> dict[str, Any]:
         schema = (_object(info.model, "", info.kind, (info.model,))
                   if name == info.storage or info.kind == "StepAction"
                   else _open_version_schema(info.kind))
+        if name == info.storage and info.kind != "StepAction" and info.legacy:
+            schema = _keep_older_fields(schema)
         version: dict[str, Any] = {
             "name": name,
             "served": True,

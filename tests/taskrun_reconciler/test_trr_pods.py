@@ -6,7 +6,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from trr_support import condition, create, taskrun, tekton_crds, ts, wait_condition
+from trr_support import (
+    condition,
+    create,
+    get_taskrun,
+    taskrun,
+    tekton_crds,
+    ts,
+    wait_condition,
+)
 
 from tekpy.runtime.client import PODS
 from tekpy.taskrun.reconciler.kinds import PVCS
@@ -62,11 +70,11 @@ async def test_volume_claim_template_makes_an_owned_claim(env: Any) -> None:
     assert ref["kind"] == "TaskRun" and ref["name"] == "vct"
 
 
-async def test_original_api_git_resource(env: Any, api_server_kind: str) -> None:
-    """The seed design's v1alpha1 Task with a git input bound to a PipelineResource."""
-    if api_server_kind == "realapi":
-        pytest.skip("kube-apiserver prunes the original API's fields when it stores v1alpha1 "
-                    "objects as v1 without a conversion webhook")
+async def test_original_api_git_resource(env: Any) -> None:
+    """The seed design's v1alpha1 Task with a git input bound to a PipelineResource.
+
+    Stored as v1 without a conversion webhook: the v1 schema keeps older versions' fields
+    (tekpy.api.crdgen), so nothing is pruned on kube-apiserver either."""
     import yaml
 
     from tekpy.runtime.client import Resource
@@ -92,3 +100,19 @@ async def test_original_api_git_resource(env: Any, api_server_kind: str) -> None
 
     # the clone step reads the PipelineResource's url (in its env or script)
     assert "https://github.com/GoogleContainerTools/skaffold" in json.dumps(pod["spec"])
+
+
+async def test_unknown_fields_fail_the_run_with_their_path(env: Any) -> None:
+    """The CRDs no longer prune (older versions' fields must survive storage as v1), so a
+    typo reaches the controller on both servers; Tekton's webhook rejects unknown fields,
+    tekpy fails the run naming each one's path."""
+    ns = env.namespace
+    await create(env.client, ns, taskrun("typo", {
+        "serviceAcountName": "builder",
+        "taskSpec": {"steps": [{**STEP, "workinDir": "/src"}]}}))
+    tr = await wait_condition(env.client, ns, "typo", "False", "TaskRunValidationFailed")
+    assert condition(tr)["message"] == ("invalid TaskRun: unknown field: spec.serviceAcountName, "
+                                        "spec.taskSpec.steps[0].workinDir")
+    stored = await get_taskrun(env.client, ns, "typo")
+    assert stored["spec"]["serviceAcountName"] == "builder"  # kept, not silently pruned
+

@@ -46,12 +46,13 @@ def prune(obj: Any, schema: Mapping[str, Any] | None) -> Any:
 def prune_fields(obj: Any, schema: Mapping[str, Any] | None) -> tuple[Any, list[str]]:
     """Like :func:`prune`, also returning the pruned paths (``spec.foo``, ``spec.l[0].x``).
 
-    The paths are what ``fieldValidation=Warn|Strict`` reports as ``unknown field "<path>"``.
+    The paths are what ``fieldValidation=Warn|Strict`` reports as ``unknown field "<path>"``,
+    sorted as kube-apiserver reports a custom resource's (measured on v1.34).
     """
     out = _copy(obj)
     pruned: list[str] = []
     _Pruner(pruned).prune(out, schema or {}, "", embedded=True)
-    return out, pruned
+    return out, sorted(pruned)
 
 
 def _copy(value: Any) -> Any:
