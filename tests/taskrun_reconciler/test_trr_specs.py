@@ -177,3 +177,16 @@ async def test_step_action_is_inlined(env: Any) -> None:
     tr = await wait_condition(env.client, ns, "noact", "False", "TaskRunResolutionFailed")
     assert condition(tr)["message"] == ('failed to resolve step ref for step "x" (index 0): '
                                         'stepactions.tekton.dev "nope" not found')
+
+
+async def test_referenced_task_is_validated_as_a_webhook_would(env: Any) -> None:
+    # No admission webhook checked the stored Task: a typo in it (kept by the CRDs, which
+    # preserve unknown fields for older versions) fails the run with its path.
+    ns = env.namespace
+    await create(env.client, ns, task("typo", {"steps": [{**STEP, "workinDir": "/src"}]}),
+                 taskrun("uses-typo", {"taskRef": {"name": "typo"}}))
+    tr = await wait_condition(env.client, ns, "uses-typo", "False", "TaskValidationFailed")
+    message = condition(tr)["message"]
+    assert message.startswith(f"referenced Task {ns}/typo is invalid: ")
+    assert "unknown field: spec.steps[0].workinDir" in message
+    await _no_pod(env, "uses-typo-pod")

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from tekpy.api import Config, parse_object, with_defaults
+from tekpy.api import Config, parse_object, validate, with_defaults
 from tekpy.api.types import PipelineResource, StepAction, Task, TaskRun, TaskSpec
 from tekpy.runtime.client import (
     ApiError,
@@ -85,6 +85,9 @@ async def _get(client: Client, resource: Resource, name: str, namespace: str,
 
 def _read_task(raw: dict[str, Any], config: Config, where: str) -> Task:
     task, errors = parse_object(raw, detect_legacy=True)
+    if not errors and isinstance(task, Task):
+        # No admission webhook checked it when it was stored (unknown fields included).
+        errors = validate(task, config)
     if errors or not isinstance(task, Task):
         detail = str(errors) if errors else f"expected a Task, got {raw.get('kind')}"
         raise ResolutionFailed(reasons.TASK_FAILED_VALIDATION,
