@@ -53,7 +53,23 @@ _TOP: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
 }.items()}
 
 
+def _known_pod_spec(spec: dict[str, Any]) -> bool:
+    """Whether every key of the spec and of its containers is known (the common case,
+    checked as key-set comparisons)."""
+    if not spec.keys() <= _POD_SPEC:
+        return False
+    for key in _CONTAINER_LISTS:
+        items = spec.get(key)
+        if isinstance(items, list):
+            for c in items:
+                if isinstance(c, dict) and not c.keys() <= _CONTAINER:
+                    return False
+    return True
+
+
 def _pod_spec_unknown(spec: dict[str, Any], out: list[str]) -> None:
+    if _known_pod_spec(spec):
+        return
     for key, value in spec.items():
         if key not in _POD_SPEC:
             out.append(f"spec.{key}")
@@ -74,7 +90,8 @@ def unknown_fields(storage_key: str, obj: dict[str, Any]) -> list[str]:
         if key not in top:
             out.append(key)
         elif key == "metadata" and isinstance(value, dict):
-            out.extend(f"metadata.{k}" for k in value if k not in _META)
+            if not value.keys() <= _META:
+                out.extend(f"metadata.{k}" for k in value if k not in _META)
         elif key == "spec" and storage_key == "/pods" and isinstance(value, dict):
             _pod_spec_unknown(value, out)
     return out

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 import orjson
 
+from .crds import prune_for_view
 from .discovery import Discovery
 from .hooks import FaultHooks
 from .registry import Registry, ResourceInfo
@@ -52,11 +53,13 @@ class Context:
         av = info.api_version
         if s.obj.get("apiVersion") == av:
             return s.raw
-        return orjson.dumps(dict(s.obj, apiVersion=av))
+        return orjson.dumps(self.view(info, s.obj))
 
     def view(self, info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
         av = info.api_version
-        return obj if obj.get("apiVersion") == av else dict(obj, apiVersion=av)
+        if obj.get("apiVersion") == av:
+            return obj
+        return prune_for_view(info, dict(obj, apiVersion=av))
 
     def encode_item(self, info: ResourceInfo, s: Stored) -> bytes:
         """The object's bytes as a list item.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .fielderrors import ErrorType, FieldError
-from .schema import check_structural
+from .schema import check_structural, prune
 from .stamps import now_rfc3339
 
-__all__ = ["crd_errors", "crd_status", "default_crd"]
+if TYPE_CHECKING:
+    from .registry import Registry, ResourceInfo
+
+__all__ = ["crd_errors", "crd_status", "default_crd", "prune_for_storage", "prune_for_view"]
 
 
 def default_crd(crd: dict[str, Any]) -> None:
@@ -91,3 +94,26 @@ def crd_status(crd: dict[str, Any]) -> dict[str, Any]:
         ],
         "storedVersions": [v["name"] for v in spec.get("versions") or [] if v.get("storage")],
     }
+
+
+def prune_for_storage(registry: Registry, info: ResourceInfo,
+                      obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` (written in ``info``'s version) pruned by the storage version's schema too.
+
+    With ``conversion: None`` kube-apiserver rewrites only ``apiVersion`` and prunes by the
+    storage version's schema before it stores; what that drops is never a Strict error.
+    """
+    version = registry.storage_version(info)
+    if version == info.version:
+        return obj
+    stored = registry.get(info.group, version, info.plural)
+    if stored is None or not stored.schema or stored.preserve_unknown:
+        return obj
+    return prune(obj, stored.schema)
+
+
+def prune_for_view(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
+    """A stored custom resource served in another version: pruned by that version's schema."""
+    if not info.custom or not info.schema or info.preserve_unknown:
+        return obj
+    return prune(obj, info.schema)

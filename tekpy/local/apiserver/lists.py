@@ -302,7 +302,7 @@ async def _stream(
             until = min(deadline, next_bookmark) if bookmarks else deadline
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(w.wake.wait(), until - now)
-        if w.buf and not w.overflowed:
+        while w.buf and not w.overflowed:
             await resp.write(w.take())
         await resp.write_eof()
     return resp

@@ -8,6 +8,7 @@ taken from limits, resource quantities in canonical form rounded up to millis) a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ __all__ = ["default_pod_spec", "pod_qos_class"]
 _MODE = 0o644  # the default file mode of secret, configMap, downwardAPI and projected volumes
 _PROBES = (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),
            ("failureThreshold", 3))
+_PROBE_KEYS = ("livenessProbe", "readinessProbe", "startupProbe")
 _VOLUME_FIXED = {
     "iscsi": (("iscsiInterface", "default"),),
     "rbd": (("pool", "rbd"), ("user", "admin"), ("keyring", "/etc/ceph/keyring")),
@@ -72,19 +74,23 @@ def _container(c: dict[str, Any], host_network: bool) -> None:
     c.setdefault("terminationMessagePolicy", "File")
     if isinstance(c.get("image"), str):
         c.setdefault("imagePullPolicy", _pull_policy(c["image"]))
-    for port in _dicts(c.get("ports")):
-        port.setdefault("protocol", "TCP")
-        if host_network and not port.get("hostPort"):
-            port["hostPort"] = port.get("containerPort")
-    for env in _dicts(c.get("env")):
-        source = env.get("valueFrom")
-        if isinstance(source, dict):
-            _field_refs([source])
-            file_ref = source.get("fileKeyRef")
-            if isinstance(file_ref, dict):
-                file_ref.setdefault("optional", False)
+    ports = c.get("ports")
+    if ports:
+        for port in _dicts(ports):
+            port.setdefault("protocol", "TCP")
+            if host_network and not port.get("hostPort"):
+                port["hostPort"] = port.get("containerPort")
+    env_vars = c.get("env")
+    if env_vars:
+        for env in _dicts(env_vars):
+            source = env.get("valueFrom")
+            if isinstance(source, dict):
+                _field_refs([source])
+                file_ref = source.get("fileKeyRef")
+                if isinstance(file_ref, dict):
+                    file_ref.setdefault("optional", False)
     resources = c["resources"]
-    if isinstance(resources, dict):
+    if isinstance(resources, dict) and resources:
         limits = resources.get("limits")
         if isinstance(limits, dict) and limits:  # requests default to the limits
             requests = resources.setdefault("requests", {})
@@ -93,7 +99,7 @@ def _container(c: dict[str, Any], host_network: bool) -> None:
                     requests.setdefault(key, value)
         _resource_list(resources.get("limits"))
         _resource_list(resources.get("requests"))
-    for key in ("livenessProbe", "readinessProbe", "startupProbe"):
+    for key in _PROBE_KEYS:
         probe = c.get(key)
         if isinstance(probe, dict):
             for field, value in _PROBES:
@@ -127,36 +133,64 @@ def _projected(source: dict[str, Any]) -> None:
             token["expirationSeconds"] = 3600
 
 
-def _volume(v: dict[str, Any]) -> None:
-    if all(value is None for key, value in v.items() if key != "name"):
-        v["emptyDir"] = {}
-    empty_dir = v.get("emptyDir")
-    if isinstance(empty_dir, dict) and isinstance(empty_dir.get("sizeLimit"), str):
-        empty_dir["sizeLimit"] = canonical(empty_dir["sizeLimit"])
-    host_path = v.get("hostPath")
-    if isinstance(host_path, dict) and host_path.get("type") is None:
-        host_path["type"] = ""
-    _mode(v.get("secret"))
-    _mode(v.get("configMap"))
-    _mode(v.get("downwardAPI"), lambda s: _field_refs(s.get("items")))
-    _mode(v.get("projected"), _projected)
-    for source, fixed in _VOLUME_FIXED.items():
-        target = v.get(source)
-        if isinstance(target, dict):
-            for key, value in fixed:
-                if target.get(key) in (None, ""):
-                    target[key] = value
-    template = (v.get("ephemeral") or {}).get("volumeClaimTemplate") \
-        if isinstance(v.get("ephemeral"), dict) else None
-    if isinstance(template, dict):
-        template.setdefault("metadata", {})  # Go writes the template's ObjectMeta always
-    claim = template.get("spec") if isinstance(template, dict) else None
+def _empty_dir(source: Any) -> None:
+    if isinstance(source, dict) and isinstance(source.get("sizeLimit"), str):
+        source["sizeLimit"] = canonical(source["sizeLimit"])
+
+
+def _host_path(source: Any) -> None:
+    if isinstance(source, dict) and source.get("type") is None:
+        source["type"] = ""
+
+
+def _downward_api(source: Any) -> None:
+    _mode(source, lambda s: _field_refs(s.get("items")))
+
+
+def _projected_volume(source: Any) -> None:
+    _mode(source, _projected)
+
+
+def _fixed(fixed: tuple[tuple[str, Any], ...], source: Any) -> None:
+    if isinstance(source, dict):
+        for key, value in fixed:
+            if source.get(key) in (None, ""):
+                source[key] = value
+
+
+def _ephemeral(source: Any) -> None:
+    template = source.get("volumeClaimTemplate") if isinstance(source, dict) else None
+    if not isinstance(template, dict):
+        return
+    template.setdefault("metadata", {})  # Go writes the template's ObjectMeta always
+    claim = template.get("spec")
     if isinstance(claim, dict):
         claim.setdefault("volumeMode", "Filesystem")
         resources = claim.get("resources")
         if isinstance(resources, dict):
             _resource_list(resources.get("limits"))
             _resource_list(resources.get("requests"))
+
+
+# each volume source's defaults touch that source alone, so a volume runs those of the
+# sources it has (usually one), in any order
+_VOLUME_SOURCES: dict[str, Callable[[Any], None]] = {
+    "emptyDir": _empty_dir, "hostPath": _host_path, "secret": _mode, "configMap": _mode,
+    "downwardAPI": _downward_api, "projected": _projected_volume, "ephemeral": _ephemeral,
+    **{name: functools.partial(_fixed, fixed) for name, fixed in _VOLUME_FIXED.items()},
+}
+
+
+def _volume(v: dict[str, Any]) -> None:
+    for key, value in v.items():
+        if key != "name" and value is not None:
+            break
+    else:  # no source: kube's default is an emptyDir
+        v["emptyDir"] = {}
+    for key, value in v.items():
+        default = _VOLUME_SOURCES.get(key)
+        if default is not None:
+            default(value)
 
 
 def default_pod_spec(spec: dict[str, Any]) -> None:
@@ -192,8 +226,9 @@ def pod_qos_class(spec: dict[str, Any]) -> str:
     guaranteed = True
     for c in _dicts(spec.get("containers")) + _dicts(spec.get("initContainers")):
         resources = c.get("resources")
-        if not isinstance(resources, dict):
-            resources = {}
+        if not resources or not isinstance(resources, dict):
+            guaranteed = False  # no cpu and memory limits
+            continue
         for name, q in (resources.get("requests") or {}).items():
             value = _qos_value(q)
             if name in ("cpu", "memory") and value > 0:

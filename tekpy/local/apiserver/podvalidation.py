@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .fielderrors import ErrorType, FieldError
+from .memo import Memo
 from .poddiff import pod_spec_diff
 from .quantity import parse
 from .validation import is_dns1123_label
@@ -96,11 +97,25 @@ def _resource_errors(resources: Any, path: str) -> list[FieldError]:
     return errs
 
 
+# specs found valid (the Pods of one Task repeat theirs): a pure function of the spec
+_valid: Memo[bool] = Memo()
+
+
 def pod_errors(pod: dict[str, Any]) -> list[FieldError]:
     """Problems kube-apiserver reports when creating this Pod."""
     spec = pod.get("spec")
     if not isinstance(spec, dict):
         return [FieldError(ErrorType.REQUIRED, "spec.containers", "")]
+    key = _valid.key(spec)
+    if _valid.get(key):
+        return []
+    errs = _spec_errors(spec)
+    if not errs:
+        _valid.put(key, True)
+    return errs
+
+
+def _spec_errors(spec: dict[str, Any]) -> list[FieldError]:
     errs: list[FieldError] = []
     volumes: set[str] = set()
     for i, v in enumerate(spec.get("volumes") or ()):

@@ -149,12 +149,18 @@ def _entries_valid(which: str, value: dict[str, str]) -> bool:
     return True
 
 
+def _all_strings(value: dict[str, Any]) -> bool:
+    for v in value.values():
+        if not isinstance(v, str):
+            return False
+    return True
+
+
 def _cached_map_errors(which: str, value: Any) -> list[FieldError]:
     validate = validation.validate_labels if which == "labels" else \
         validation.validate_annotations
     path = f"metadata.{which}"
-    if not isinstance(value, dict) or not all(
-            isinstance(v, str) for v in value.values()):
+    if not isinstance(value, dict) or not _all_strings(value):
         return list(validate(value, path))
     key = (which, tuple(value.items()))
     errs = _meta_cache.get(key)
@@ -175,9 +181,9 @@ def validate_metadata(
     meta = obj.get("metadata") or {}
     if old_meta is not None:
         return list(validation.validate_object_meta_update(meta, old_meta))
-    rest = {k: v for k, v in meta.items() if k not in ("labels", "annotations")}
     errs = validation.validate_object_meta(
-        rest, namespaced=namespaced, name_validator=validation.name_validator_for(group, kind))
+        meta, namespaced=namespaced, name_validator=validation.name_validator_for(group, kind),
+        maps=False)
     if not errs:  # the common case: the maps' errors (usually none) are all there is
         labels = _cached_map_errors("labels", meta.get("labels"))
         annotations = _cached_map_errors("annotations", meta.get("annotations"))

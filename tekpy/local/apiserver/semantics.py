@@ -31,7 +31,7 @@ from .configmaps import (
     lease_errors,
     secret_errors,
 )
-from .crds import crd_errors, default_crd
+from .crds import crd_errors, default_crd, prune_for_storage
 from .deleteoptions import DeleteOptions
 from .fielderrors import ErrorType, FieldError
 from .microtime import microtime_patch_error
@@ -188,6 +188,7 @@ class Api:
                 obj, info.schema, info.preserve_unknown
             )
             errs += schema_errs
+            obj = prune_for_storage(self.registry, info, obj)
         elif info.storage_key == "apiextensions.k8s.io/customresourcedefinitions":
             errs += crd_errors(obj)
         elif info.storage_key == "/pods":
@@ -316,6 +317,7 @@ class Api:
         elif info.custom:
             new, errs, _ = pure.custom_resource_errors(new, info.schema, info.preserve_unknown,
                                                        status_only=True)
+            new = prune_for_storage(self.registry, info, new)
             if errs:
                 raise errors.invalid(info.group, info.kind, name, errs)
         if applied is not None:

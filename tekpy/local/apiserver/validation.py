@@ -343,47 +343,58 @@ def validate_object_meta(
     namespaced: bool,
     name_validator: NameValidator = name_is_dns1123_subdomain,
     path: str = "metadata",
+    maps: bool = True,
 ) -> list[FieldError]:
     """``ValidateObjectMeta`` for a create (call it after generating the name, as kube does).
 
     ``namespaced`` says whether the kind is namespaced: a namespaced object needs a valid
-    namespace, a cluster-scoped one must not carry one.
+    namespace, a cluster-scoped one must not carry one. ``maps=False`` leaves labels and
+    annotations out (for a caller that checks them its own way).
     """
     errs: list[FieldError] = []
-    generate_name = meta.get("generateName") or ""
+    get = meta.get
+    generate_name = get("generateName") or ""
     if generate_name:
         errs.extend(
             _invalid(f"{path}.generateName", generate_name, m)
             for m in name_validator(generate_name, True)
         )
-    name = meta.get("name") or ""
+    name = get("name") or ""
     if not name:
         errs.append(
             FieldError(ErrorType.REQUIRED, f"{path}.name", "name or generateName is required")
         )
     else:
-        errs.extend(_invalid(f"{path}.name", name, m) for m in name_validator(name, False))
-    namespace = meta.get("namespace") or ""
+        msgs = name_validator(name, False)
+        if msgs:
+            errs.extend(_invalid(f"{path}.name", name, m) for m in msgs)
+    namespace = get("namespace") or ""
     if namespaced:
         if not namespace:
             errs.append(FieldError(ErrorType.REQUIRED, f"{path}.namespace"))
         else:
-            errs.extend(
-                _invalid(f"{path}.namespace", namespace, m) for m in is_dns1123_label(namespace)
-            )
+            msgs = is_dns1123_label(namespace)
+            if msgs:
+                errs.extend(_invalid(f"{path}.namespace", namespace, m) for m in msgs)
     elif namespace:
         errs.append(
             FieldError(ErrorType.FORBIDDEN, f"{path}.namespace", "not allowed on this type")
         )
-    generation = meta.get("generation")
+    generation = get("generation")
     if isinstance(generation, int) and generation < 0:
         errs.append(
             _invalid(f"{path}.generation", generation, "must be greater than or equal to 0")
         )
-    errs.extend(validate_labels(meta.get("labels"), f"{path}.labels"))
-    errs.extend(validate_annotations(meta.get("annotations"), f"{path}.annotations"))
-    errs.extend(validate_owner_references(meta.get("ownerReferences"), f"{path}.ownerReferences"))
-    errs.extend(validate_finalizers(meta.get("finalizers"), f"{path}.finalizers"))
+    # each validator accepts an absent value: skipped then (the common case for most)
+    if maps and get("labels") is not None:
+        errs.extend(validate_labels(get("labels"), f"{path}.labels"))
+    if maps and get("annotations") is not None:
+        errs.extend(validate_annotations(get("annotations"), f"{path}.annotations"))
+    if get("ownerReferences") is not None:
+        errs.extend(validate_owner_references(get("ownerReferences"),
+                                              f"{path}.ownerReferences"))
+    if get("finalizers") is not None:
+        errs.extend(validate_finalizers(get("finalizers"), f"{path}.finalizers"))
     return errs
 
 

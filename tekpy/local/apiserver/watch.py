@@ -111,11 +111,20 @@ class Watcher:
         if self.writing and self.abort is not None:
             self.abort()
 
-    def take(self) -> bytes:
-        data = b"".join(self.buf)
-        self.buf.clear()
-        self.allowance = 0
-        self.wake.clear()
+    def take(self, limit: int = 1000) -> bytes:
+        """Up to ``limit`` buffered lines as one write. A resume's replay can be thousands
+        of events: sending it in slices lets the client decode the first while the server
+        encrypts and writes the rest, instead of waiting for the whole backlog."""
+        buf = self.buf
+        if len(buf) <= limit:
+            data = b"".join(buf)
+            buf.clear()
+            self.allowance = 0
+            self.wake.clear()
+            return data
+        data = b"".join(buf[:limit])
+        del buf[:limit]
+        self.allowance = max(0, self.allowance - limit)
         return data
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .fieldset import FieldSet, sorted_set
+from .shared import share
 
 __all__ = ["ANCIENT", "MAX_UPDATE_MANAGERS", "Entry", "Managed", "cap_updates", "decode",
            "encode", "identity", "is_reset"]
@@ -113,7 +114,9 @@ def encode(managed: Managed, *, sort_fields: bool = True) -> list[dict[str, Any]
         if e.time:
             item["time"] = e.time
         item["fieldsType"] = "FieldsV1"
-        item["fieldsV1"] = sorted_set(e.fields) if sort_fields and not e.sorted else e.fields
+        # a new set is shared with equal ones of other objects; a stored one already is
+        item["fieldsV1"] = share(sorted_set(e.fields)) if sort_fields and not e.sorted \
+            else e.fields
         if e.subresource:
             item["subresource"] = e.subresource
         out.append(item)

@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..memo import Memo
 from .entries import Entry, Managed, cap_updates, decode, encode, identity, is_reset
 from .fieldset import FieldSet, difference, intersection, path_string, paths, union
 from .merge import merge, prune
 from .schema import Node
+from .shared import share
 from .walk import applied_fields, compare, entry, fkey
 
 __all__ = ["ApplyConflict", "BEFORE_FIRST_APPLY", "Scope", "apply", "object_fields",
@@ -76,6 +78,7 @@ def _conflict_message(conflicts: list[tuple[Entry, tuple[str, ...]]]) -> str:
 def object_fields(obj: dict[str, Any], scope: Scope) -> FieldSet:
     """The fields of an object its writer may own (one fast walk, ``fieldsV1``-ordered)."""
     node, ignore = scope.node, scope.ignore
+    skeleton = scope.skeleton or {}
     out: FieldSet = {}
     for k in sorted(obj):
         if k == "apiVersion" or k == "kind" or ("f:" + k) in ignore:
@@ -88,13 +91,38 @@ def object_fields(obj: dict[str, Any], scope: Scope) -> FieldSet:
                 if mk not in STRIPPED_METADATA:
                     mv = v[mk]
                     meta[fkey(mk)] = entry(mv, mnode.child(mk)) if mv else {}
+            if k in skeleton:
+                meta = _unadd_one(meta, skeleton[k], v) or {}
             if meta:
                 out["f:metadata"] = meta
+            continue
+        if (type(v) is dict or type(v) is list) and v:
+            # the spec of objects of one shape repeats: its fields are remembered (and
+            # shared by the objects that own them: field sets are never modified in place)
+            key = _subtrees.key(v, (scope, k))
+            sub = _subtrees.get(key)
+            if sub is None:
+                sub = _top_entry(k, v, scope, skeleton)
+                _subtrees.put(key, sub)
         else:
-            out[fkey(k)] = entry(v, node.child(k)) if v else {}
-    if scope.skeleton:
-        _unadd(out, scope.skeleton, obj)
+            sub = _top_entry(k, v, scope, skeleton)
+        if sub is not _GONE:
+            out[fkey(k)] = sub
     return out
+
+
+# top-level field sets (a Pod's spec) by their scope, field and encoding
+_subtrees: Memo[FieldSet] = Memo()
+# a field a create does not add (its value is the kind's empty one)
+_GONE: FieldSet = {"": {}}
+
+
+def _top_entry(k: str, v: Any, scope: Scope, skeleton: dict[str, Any]) -> FieldSet:
+    sub = entry(v, scope.node.child(k)) if v else {}
+    if k in skeleton:
+        unadded = _unadd_one(sub, skeleton[k], v)
+        return _GONE if unadded is None else unadded
+    return sub
 
 
 def _unadd(tree: FieldSet, skeleton: dict[str, Any], obj: dict[str, Any]) -> None:
@@ -105,18 +133,24 @@ def _unadd(tree: FieldSet, skeleton: dict[str, Any], obj: dict[str, Any]) -> Non
         node = tree.get(key)
         if node is None or k not in obj:
             continue
-        ov = obj[k]
-        if (type(sv) is dict and type(ov) is dict) or (sv is None and type(ov) is list):
-            # a copy: field set nodes are not modified in place
-            node = {kk: vv for kk, vv in node.items() if kk != "."}
-            if type(sv) is dict and type(ov) is dict and node:
-                _unadd(node, sv, ov)
-            if node:
-                tree[key] = node
-            else:
-                del tree[key]
-        elif sv == ov:
+        node = _unadd_one(node, sv, obj[k])
+        if node is None:
             del tree[key]
+        else:
+            tree[key] = node
+
+
+def _unadd_one(node: FieldSet, sv: Any, ov: Any) -> FieldSet | None:
+    """The fields of value ``ov`` going from ``sv`` adds or changes (None: none)."""
+    if (type(sv) is dict and type(ov) is dict) or (sv is None and type(ov) is list):
+        # a copy: field set nodes are not modified in place
+        node = {kk: vv for kk, vv in node.items() if kk != "."}
+        if type(sv) is dict and type(ov) is dict and node:
+            _unadd(node, sv, ov)
+        return node or None
+    if sv == ov:
+        return None
+    return node
 
 
 def _strip(tree: FieldSet, scope: Scope) -> FieldSet:
@@ -142,7 +176,7 @@ def record_create(obj: dict[str, Any], scope: Scope, manager: str,
             return None
         item: dict[str, Any] = {"manager": manager, "operation": "Update",
                                 "apiVersion": scope.api_version, "time": now,
-                                "fieldsType": "FieldsV1", "fieldsV1": fields}
+                                "fieldsType": "FieldsV1", "fieldsV1": share(fields)}
         if scope.subresource:
             item["subresource"] = scope.subresource
         return [item]
