@@ -105,3 +105,11 @@ async def create_namespace(api: Api, name: str) -> None:
 async def real_ns(real_api: Api, ns_name: str) -> str:
     await create_namespace(real_api, ns_name)
     return ns_name
+
+
+def pytest_generate_tests(metafunc: Any) -> None:
+    """Differential modules register their scenarios in a module-level ``S``
+    (``realapi_diff.Scenarios``); each becomes one case of the test taking ``scenario``."""
+    scenarios = getattr(metafunc.module, "S", None)
+    if "scenario" in metafunc.fixturenames and scenarios is not None:
+        metafunc.parametrize("scenario", scenarios.params())

@@ -306,8 +306,3 @@ async def test_same_as_kube_apiserver(
     scenario: Scenario, real_api: Api, embedded_api: Api, ns_name: str
 ) -> None:
     await run_differential(scenario, real_api, embedded_api, ns_name)
-
-
-def pytest_generate_tests(metafunc: Any) -> None:
-    if "scenario" in metafunc.fixturenames:
-        metafunc.parametrize("scenario", S.params())

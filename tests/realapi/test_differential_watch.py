@@ -134,8 +134,3 @@ async def test_same_as_kube_apiserver(
     await run_differential(
         scenario, real_api, embedded_api, ns_name, embedded_server.hooks, real_server.compact
     )
-
-
-def pytest_generate_tests(metafunc: Any) -> None:
-    if "scenario" in metafunc.fixturenames:
-        metafunc.parametrize("scenario", S.params())

@@ -141,24 +141,14 @@ def event_errors(info: ResourceInfo, obj: dict[str, Any]) -> list[FieldError]:
         errs.append(FieldError(ErrorType.REQUIRED, reporter))
     errs.extend(FieldError(ErrorType.INVALID, reporter, m, controller)
                 for m in is_qualified_name(controller))
-    instance = str(obj.get("reportingInstance") or "")
-    if not instance:
-        errs.append(FieldError(ErrorType.REQUIRED, "reportingInstance"))
-    if len(instance) > _INSTANCE_LIMIT:
-        errs.append(FieldError(ErrorType.INVALID, "reportingInstance",
-                               f"can have at most {_INSTANCE_LIMIT} characters", ""))
-    action = str(obj.get("action") or "")
-    if not action:
-        errs.append(FieldError(ErrorType.REQUIRED, "action"))
-    if len(action) > _ACTION_LIMIT:
-        errs.append(FieldError(ErrorType.INVALID, "action",
-                               f"can have at most {_ACTION_LIMIT} characters", ""))
-    reason = str(obj.get("reason") or "")
-    if not reason:
-        errs.append(FieldError(ErrorType.REQUIRED, "reason"))
-    if len(reason) > _REASON_LIMIT:
-        errs.append(FieldError(ErrorType.INVALID, "reason",
-                               f"can have at most {_REASON_LIMIT} characters", ""))
+    for field, limit in (("reportingInstance", _INSTANCE_LIMIT), ("action", _ACTION_LIMIT),
+                         ("reason", _REASON_LIMIT)):
+        value = str(obj.get(field) or "")
+        if not value:
+            errs.append(FieldError(ErrorType.REQUIRED, field))
+        if len(value) > limit:
+            errs.append(FieldError(ErrorType.INVALID, field,
+                                   f"can have at most {limit} characters", ""))
     if len(str(get("message") or "")) > _NOTE_LIMIT:
         errs.append(FieldError(ErrorType.INVALID, "message",
                                f"can have at most {_NOTE_LIMIT} characters", ""))

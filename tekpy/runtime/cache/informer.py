@@ -261,16 +261,12 @@ class SharedInformer:
             key = f"{ns}/{name}" if ns else name
         else:
             key = meta_namespace_key(obj)  # raises the error of an object without name
-        old = self.store.put(key, obj, raw)
-        if old is None:
-            for reg in self._registrations:
-                reg.add(obj, False)
-        else:
-            for reg in self._registrations:
-                reg.update(old, obj)
+        self._notify(self.store.put(key, obj, raw), obj)
 
     def _upsert(self, obj: Obj, raw: bytes | None) -> None:
-        old = self.store.put(meta_namespace_key(obj), obj, raw)
+        self._notify(self.store.put(meta_namespace_key(obj), obj, raw), obj)
+
+    def _notify(self, old: Obj | None, obj: Obj) -> None:
         if old is None:
             for reg in self._registrations:
                 reg.add(obj, False)
