@@ -22,9 +22,9 @@ from tekpy.testing import eventually
 
 pytestmark = pytest.mark.crds(*tekton_crds())
 
-# the seed design's git-resource-task.yaml (../shared/seed-examples), read at import
+# the seed design's git-resource-task.yaml (../shared/seed-examples; absent outside CI)
 SEED_GIT_TASK = (Path(__file__).resolve().parents[3] / "shared" / "seed-examples" /
-                 "git-resource-task.yaml").read_text()
+                 "git-resource-task.yaml")
 STEP = {"name": "run", "image": "no/such:image", "command": ["true"]}
 
 
@@ -84,7 +84,10 @@ async def test_original_api_git_resource(env: Any) -> None:
     taskruns = Resource("tekton.dev", "v1alpha1", "taskruns", "TaskRun")
 
     ns = env.namespace
-    resource, task_doc = yaml.safe_load_all(SEED_GIT_TASK)
+    if not SEED_GIT_TASK.is_file():
+        pytest.skip(f"the seed design's example is absent: {SEED_GIT_TASK} (../shared is "
+                    "not next to this checkout)")
+    resource, task_doc = yaml.safe_load_all(SEED_GIT_TASK.read_text())
     await env.client.create(PIPELINERESOURCES, resource, namespace=ns)
     await env.client.create(tasks, task_doc, namespace=ns)
     run = {"apiVersion": "tekton.dev/v1alpha1", "kind": "TaskRun", "metadata": {"name": "old"},
