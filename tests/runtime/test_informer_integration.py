@@ -83,7 +83,8 @@ async def test_compaction_forces_a_relist_that_reports_missed_deletions(
         await client.create(CONFIGMAPS, cm(n, namespace))
     inf, rec = await start_informer(client, factory, namespace)
     await client.create(CONFIGMAPS, cm("z", namespace))  # so the current watch has seen an event
-    await wait_for(lambda: "z" in cache_state(inf))
+    # handlers are notified after the cache changes: wait for the handler, not the cache
+    await wait_for(lambda: ("add", "z", False) in rec.events)
     rec.events.clear()
     # Hold the re-watch at the server while we change things and compact the history
     # (long enough that the changes below land first even on a loaded machine).
