@@ -23,6 +23,7 @@ import aiohttp
 from tekpy.testing.realapi.binaries import RealApiBinaries, RealApiUnavailable, ensure_binaries
 from tekpy.testing.realapi.credentials import free_ports, kubeconfig, write_credentials, write_file
 from tekpy.testing.realapi.faultproxy import FaultProxy
+from tekpy.testing.realapi.orphans import OrphanGuard
 
 __all__ = ["CONTROLLERS", "DISABLED_ADMISSION_PLUGINS", "RealApiServer"]
 
@@ -93,6 +94,7 @@ class RealApiServer:
         self.apiserver_url = ""
         self._procs: list[_Proc] = []
         self._tmp: Path | None = None
+        self._guard: OrphanGuard | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self.url = ""
         self.token = ""
@@ -132,9 +134,11 @@ class RealApiServer:
 
     async def _start_once(self, binaries: RealApiBinaries) -> None:
         self._tmp = tmp = Path(tempfile.mkdtemp(prefix="tekpy-realapi-"))
-        # Last resort when stop() is never called: the finalizer runs when this object is
-        # collected or, at the latest, when Python exits, so no process outlives the tests.
-        self._finalizer = weakref.finalize(self, _cleanup, self._procs, tmp, 2.0)
+        # When stop() is never called: the finalizer runs when this object is collected or
+        # when Python exits; the guard process when this process is killed outright.
+        self._guard = guard = OrphanGuard()
+        guard.track_dir(tmp)
+        self._finalizer = weakref.finalize(self, _cleanup, self._procs, tmp, 2.0, guard)
         (tmp / "pki").mkdir()
         ca, crt, key, sa_pub, sa_key = await asyncio.to_thread(
             write_credentials, tmp / "pki", self._host
@@ -231,6 +235,8 @@ class RealApiServer:
             cwd=self._tmp,
             start_new_session=True,  # own process group: stop() kills children too
         )
+        if self._guard is not None:
+            self._guard.track_group(popen.pid)  # start_new_session: the pid is the group
         proc = _Proc(name, popen, log_path, log, argv)
         for i, old in enumerate(self._procs):
             if old.name == name:  # a restart keeps the start order (used when stopping)
@@ -434,8 +440,9 @@ class RealApiServer:
             self._proxy_finalizer.detach()
             self._proxy_finalizer = None
         if self._tmp is not None:
-            await asyncio.to_thread(_cleanup, self._procs, self._tmp, 10.0)
+            await asyncio.to_thread(_cleanup, self._procs, self._tmp, 10.0, self._guard)
             self._tmp = None
+            self._guard = None
         if self._finalizer is not None:
             self._finalizer.detach()
             self._finalizer = None
@@ -457,13 +464,15 @@ def _weak_compact_etcd(server: RealApiServer) -> Callable[[], Awaitable[int]]:
     return compact
 
 
-def _cleanup(procs: list[_Proc], tmp: Path, grace: float) -> None:
+def _cleanup(procs: list[_Proc], tmp: Path, grace: float, guard: OrphanGuard | None) -> None:
     # Reverse start order, so the apiserver outlives its clients and etcd outlives it.
     for proc in reversed(procs):
         _stop_group(proc.popen, grace)
         proc.log.close()
     procs.clear()
     shutil.rmtree(tmp, ignore_errors=True)
+    if guard is not None:
+        guard.close()
 
 
 def _stop_group(popen: subprocess.Popen[Any], grace: float) -> None:
