@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "controller": "tekpy.cli.controller",
     "kubelet": "tekpy.cli.kubelet",
     "run": "tekpy.cli.run",
+    "webhook": "tekpy.cli.webhook",
 }
 
 

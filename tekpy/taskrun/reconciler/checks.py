@@ -20,7 +20,7 @@ __all__ = ["check_resolved", "check_taskrun"]
 
 
 def check_taskrun(tr: TaskRun, config: Config) -> tuple[str, str] | None:
-    """Admission validation (tekpy has no webhook, so the reconciler runs it): the message
+    """Admission validation (run here too, for clusters without `tekpy webhook`): the message
     lists every problem with its field path, as Tekton's webhook would."""
     errors = validate(tr, config, defaulted=True)
     if not errors:
