@@ -7,10 +7,11 @@ import asyncio
 import contextlib
 import gc
 import os
-import signal
 import sys
 from collections.abc import Callable
 from typing import Any
+
+from tekpy.cli.serving import serve_until_stopped
 
 __all__ = ["add_parser", "run"]
 
@@ -67,20 +68,14 @@ async def _serve(args: argparse.Namespace, kubeconfig: str | None) -> int:
 
     srv = EmbeddedApiServer(host=args.host, port=args.port, data_dir=args.data_dir,
                             tls=not args.no_tls, kubeconfig_path=kubeconfig)
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await srv.start()
-    print(srv.kubeconfig_path, flush=True)
     kind = "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
-    print(f"tekpy apiserver listening on {srv.url} ({kind} event loop)", file=sys.stderr,
-          flush=True)
-    try:
-        await stop.wait()
-    finally:
-        await srv.close()
-    return 0
+
+    def ready() -> None:
+        print(srv.kubeconfig_path, flush=True)
+        print(f"tekpy apiserver listening on {srv.url} ({kind} event loop)", file=sys.stderr,
+              flush=True)
+    return await serve_until_stopped(srv, ready)
 
 
 def run(args: argparse.Namespace) -> int:

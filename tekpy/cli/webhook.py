@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import signal
 import ssl
 import sys
 from typing import Any
 
+from tekpy.cli.serving import serve_until_stopped
 from tekpy.cli.tekton_flags import add_tekton_config_flags, tekton_config_maps
 
 __all__ = ["add_parser", "run"]
@@ -40,17 +40,8 @@ async def _serve(args: argparse.Namespace, config: Any) -> int:
     from tekpy.webhook import WebhookServer
 
     srv = WebhookServer(args.cert, args.key, config, host=args.bind_address, port=args.port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await srv.start()
-    print(f"tekpy webhook listening on {srv.url}", flush=True)
-    try:
-        await stop.wait()
-    finally:
-        await srv.close()
-    return 0
+    return await serve_until_stopped(
+        srv, lambda: print(f"tekpy webhook listening on {srv.url}", flush=True))
 
 
 def run(args: argparse.Namespace) -> int:
