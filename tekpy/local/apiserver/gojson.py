@@ -1,4 +1,4 @@
-"""The text Go's ``encoding/json`` gives for a syntax error, for kube-compatible messages.
+"""The text Go gives for JSON values and syntax errors, for kube-compatible messages.
 
 kube-apiserver decodes bodies, patches and continue tokens with Go's JSON decoder, and
 clients see its error text (``invalid character 'n' looking for beginning of object key
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["duplicate_fields", "syntax_error"]
+__all__ = ["duplicate_fields", "go_value", "syntax_error"]
 
 _SPACE = b" \t\r\n"
 _DIGITS = b"0123456789"
@@ -222,3 +222,19 @@ def duplicate_fields(data: bytes) -> list[str]:
 
     walk(doc, "")
     return out
+
+
+def go_value(value: Any) -> str:
+    """Go's ``%v`` of a decoded JSON value (maps print sorted, as ``fmt`` does), as kube's
+    error messages quote patches and objects."""
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{go_value(value[k])}" for k in sorted(value)) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(go_value(v) for v in value) + "]"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

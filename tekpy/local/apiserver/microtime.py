@@ -15,6 +15,7 @@ import orjson
 
 from .errors import ApiError
 from .fielderrors import ErrorType, FieldError
+from .gojson import go_value
 
 __all__ = ["go_time_error", "microtime_patch_error"]
 
@@ -74,21 +75,6 @@ def go_time_error(value: str) -> str | None:
     return None
 
 
-def _go_value(v: Any) -> str:
-    """Go's ``%v`` of a decoded JSON value (maps print sorted, as ``fmt`` does)."""
-    if isinstance(v, dict):
-        return "map[" + " ".join(f"{k}:{_go_value(v[k])}" for k in sorted(v)) + "]"
-    if isinstance(v, list):
-        return "[" + " ".join(_go_value(x) for x in v) + "]"
-    if v is None:
-        return "<nil>"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def _quoted(patched: dict[str, Any]) -> str:
     # as the patched JSON reaches kube's decoder: objects the patch rewrote are Go maps
     # (keys sorted), metadata keeps ObjectMeta's field order
@@ -117,7 +103,7 @@ def microtime_patch_error(group: str, kind: str, patched: dict[str, Any], patch:
                    f"struct field {struct}.{'.'.join(path)} of type string")
         if why is None:
             continue
-        shown = _go_value(patch) if patch_type == "strategic" else _quoted(patched)
+        shown = go_value(patch) if patch_type == "strategic" else _quoted(patched)
         err = FieldError(ErrorType.INVALID, "patch", why, shown)
         return ApiError(422, "Invalid", f' "" is invalid: {err}', {"causes": [err.cause()]})
     return None

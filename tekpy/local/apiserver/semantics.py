@@ -16,59 +16,20 @@ import orjson
 from . import errors, managedfields, pure
 from .builtin import (
     default_pod,
-    drop_empty,
     go_zero_values,
-    immutable_errors,
     normalize_pod_status,
     prepare_create,
 )
-from .builtinfields import drop_fields, strict_patch_error, unknown_fields
-from .configmaps import (
-    content_errors,
-    decode_secret,
-    event_errors,
-    finalizer_errors,
-    lease_errors,
-    secret_errors,
-)
-from .crds import crd_errors, default_crd, prune_for_storage
+from .builtinfields import strict_patch_error, unknown_fields
+from .crds import default_crd, prune_for_storage
 from .deleteoptions import DeleteOptions
 from .fielderrors import ErrorType, FieldError
+from .fieldowners import applied_config_meta, apply_config, scope, set_managed
 from .microtime import microtime_patch_error
-from .podvalidation import pod_errors, pod_update_errors
 from .registry import Registry, ResourceInfo
 from .stamps import new_uid, now_rfc3339
 from .store import Store, Stored
-
-_scopes: dict[tuple[int, str], tuple[ResourceInfo, managedfields.Scope]] = {}
-
-
-def _scope(info: ResourceInfo, subresource: str = "", spec: bool = True) -> managedfields.Scope:
-    """What a write to ``info`` (or its ``subresource``) may own; ``spec=False`` for a new
-    Namespace whose spec the server sets."""
-    hit = _scopes.get((id(info), subresource))
-    if hit is not None and hit[0] is info and spec:
-        return hit[1]
-    node = managedfields.crd_node(info.schema) if info.custom else \
-        managedfields.builtin_node(info.group, info.kind)
-    # the fields the endpoint resets are never owned through it
-    ignore = ("spec",) if subresource == "status" else ("status",) if info.has_status else ()
-    if not spec:
-        ignore = (*ignore, "spec")
-    skeleton = None if info.custom else managedfields.builtin_skeleton(info.group, info.kind)
-    scope = managedfields.Scope(node, info.api_version, subresource, ignore, skeleton)
-    if spec:
-        if len(_scopes) > 1024:
-            _scopes.clear()
-        _scopes[(id(info), subresource)] = (info, scope)
-    return scope
-
-
-def _set_managed(meta: dict[str, Any], entries: list[dict[str, Any]] | None) -> None:
-    if entries:
-        meta["managedFields"] = entries
-    else:
-        meta.pop("managedFields", None)
+from .writechecks import check_type, validate_write
 
 __all__ = ["Api", "DeleteOptions", "now_rfc3339"]
 
@@ -147,69 +108,6 @@ class Api:
                 f'{resource} "{name}" is forbidden: unable to create new content in namespace '
                 f"{ns} because it is being terminated", details)
 
-    def _check_type(self, info: ResourceInfo, obj: dict[str, Any]) -> None:
-        kind, av = obj.get("kind"), obj.get("apiVersion")
-        if kind is not None and kind != info.kind:
-            raise errors.bad_request(
-                f"the kind in the data ({kind}) does not match the expected kind ({info.kind})"
-            )
-        if av is not None and av != info.api_version:
-            raise errors.bad_request(
-                f"the API version in the data ({av}) does not match the expected API version "
-                f"({info.api_version})"
-            )
-        if not isinstance(obj.get("metadata", {}), dict):
-            raise errors.bad_request("metadata must be an object")
-
-    def _validate(
-        self, info: ResourceInfo, obj: dict[str, Any], strict: str, old: Stored | None = None,
-    ) -> dict[str, Any]:
-        """Metadata + schema validation; returns the object to store (pruned, defaulted)."""
-        if info.storage_key == "/secrets":
-            decode_secret(obj)
-        drop_empty(info, obj)
-        name = obj["metadata"].get("name", "")
-        errs = pure.validate_metadata(obj, info.namespaced, info.group, info.kind,
-                                      old.meta if old is not None else None)
-        if old is not None and errs:
-            # kube checks metadata on update as common fields (create checks, then update
-            # checks) and again in the kind's update validation (not core Events'): causes
-            # repeat, the message lists each once
-            created = pure.validate_metadata(obj, info.namespaced, info.group, info.kind)
-            errs = [*created, *errs] if info.storage_key == "/events" else \
-                [*created, *errs, *errs]
-        unknown: list[str] = []
-        if not info.custom:
-            unknown = unknown_fields(info.storage_key, obj)
-            if unknown and strict != "Strict":
-                drop_fields(obj, unknown)  # the Go type has nowhere to keep them
-        if info.custom:
-            obj, schema_errs, unknown = pure.custom_resource_errors(
-                obj, info.schema, info.preserve_unknown
-            )
-            errs += schema_errs
-            obj = prune_for_storage(self.registry, info, obj)
-        elif info.storage_key == "apiextensions.k8s.io/customresourcedefinitions":
-            errs += crd_errors(obj)
-        elif info.storage_key == "/pods":
-            errs += pod_errors(obj) if old is None else pod_update_errors(old.obj, obj)
-        if not info.custom:
-            errs += finalizer_errors(obj) + content_errors(info, obj) + lease_errors(info, obj)
-            errs += event_errors(info, obj)
-            errs += secret_errors(info, old.obj if old is not None else None, obj)
-        if old is not None:
-            errs += immutable_errors(info, old.obj, obj)
-        if errs:
-            raise errors.invalid(info.group, info.kind, name, errs)
-        if unknown and strict == "Strict":
-            msg = ", ".join(f'unknown field "{p}"' for p in unknown)
-            raise errors.bad_request(
-                f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: '
-                f"strict decoding error: {msg}")
-        if unknown and strict == "Warn":
-            self.warnings.extend(f'unknown field "{p}"' for p in unknown)
-        return obj
-
     # -- create ----------------------------------------------------------------------------
     def create(
         self, info: ResourceInfo, ns: str, obj: dict[str, Any], *,
@@ -217,7 +115,7 @@ class Api:
     ) -> Stored:
         """Create ``obj`` (a fresh dict the caller gives away); ``manager`` (the request's
         field manager) records its managedFields entry, None writes them as given."""
-        self._check_type(info, obj)
+        check_type(info, obj)
         meta = obj.setdefault("metadata", {})
         if info.namespaced:
             body_ns = meta.get("namespace")
@@ -243,10 +141,11 @@ class Api:
             meta["generation"] = 1
         server_spec = info.storage_key == "/namespaces" and "spec" not in obj
         prepare_create(info, obj)
-        obj = self._validate(info, obj, field_validation)
+        obj = validate_write(self.registry, info, obj, field_validation,
+                             warnings=self.warnings)
         if manager is not None:
-            _set_managed(obj["metadata"], managedfields.record_create(
-                obj, _scope(info, spec=not server_spec), manager, now_rfc3339()))
+            set_managed(obj["metadata"], managedfields.record_create(
+                obj, scope(info, spec=not server_spec), manager, now_rfc3339()))
         skey = info.storage_key
         for _ in range(8):  # retry generated names that collide
             if self.store.get(skey, ns if info.namespaced else "", meta["name"]) is None:
@@ -273,7 +172,7 @@ class Api:
 
         ``manager`` records the write in managedFields; ``applied`` are the managedFields
         an apply computed (None: keep what the body says)."""
-        self._check_type(info, body)
+        check_type(info, body)
         meta = body.setdefault("metadata", {})
         # [] asks to clear managedFields; read it before empty lists are dropped
         reset = managedfields.is_reset(meta.get("managedFields"))
@@ -313,7 +212,8 @@ class Api:
         new = self._merge_for_update(info, old.obj, body, subresource)
         new["metadata"]["resourceVersion"] = old.meta.get("resourceVersion")
         if subresource != "status":
-            new = self._validate(info, new, field_validation, old)
+            new = validate_write(self.registry, info, new, field_validation, old,
+                                 warnings=self.warnings)
         elif info.custom:
             new, errs, _ = pure.custom_resource_errors(new, info.schema, info.preserve_unknown,
                                                        status_only=True)
@@ -321,12 +221,12 @@ class Api:
             if errs:
                 raise errors.invalid(info.group, info.kind, name, errs)
         if applied is not None:
-            _set_managed(new["metadata"], applied)
+            set_managed(new["metadata"], applied)
         elif manager is not None and reset and not subresource:
-            _set_managed(new["metadata"], None)
+            set_managed(new["metadata"], None)
         elif manager is not None:
-            _set_managed(new["metadata"], managedfields.record_update(
-                old.obj, new, _scope(info, subresource or ""), manager, now_rfc3339()))
+            set_managed(new["metadata"], managedfields.record_update(
+                old.obj, new, scope(info, subresource or ""), manager, now_rfc3339()))
         return self._write_update(info, old, new, dry_run)
 
     def _merge_for_update(
@@ -430,16 +330,23 @@ class Api:
                                                 patch_type)
             if undecodable is not None:
                 raise undecodable
-        rv = pmeta.get("resourceVersion")
-        if rv and rv != old.meta.get("resourceVersion"):
+        return self._update_patched(info, ns, name, patched, pmeta.get("resourceVersion"), old,
+                                    subresource=subresource, dry_run=dry_run,
+                                    field_validation=field_validation, manager=manager)
+
+    def _update_patched(self, info: ResourceInfo, ns: str, name: str, obj: dict[str, Any],
+                        sent_rv: Any, old: Stored, *, field_validation: str,
+                        **update: Any) -> Stored:
+        """The end of a patch or an apply of an existing object: the resourceVersion the
+        client sent must be current, Strict refuses unknown fields, then an update."""
+        if sent_rv and sent_rv != old.meta.get("resourceVersion"):
             raise errors.conflict(info.group, info.plural, name)
-        pmeta["resourceVersion"] = old.meta.get("resourceVersion")
+        obj["metadata"]["resourceVersion"] = old.meta.get("resourceVersion")
         if field_validation == "Strict" and not info.custom:
-            unknown = unknown_fields(info.storage_key, patched)
+            unknown = unknown_fields(info.storage_key, obj)
             if unknown:
-                raise strict_patch_error(patched, unknown)
-        return self.update(info, ns, name, patched, subresource=subresource, dry_run=dry_run,
-                           field_validation=field_validation, manager=manager)
+                raise strict_patch_error(obj, unknown)
+        return self.update(info, ns, name, obj, field_validation=field_validation, **update)
 
     def apply(
         self, info: ResourceInfo, ns: str, name: str, config: Any, *, manager: str,
@@ -449,32 +356,13 @@ class Api:
         """Server-side apply of ``config`` by ``manager``; returns the object and whether
         the apply created it. Conflicts with other managers' fields are 409s unless
         ``force``."""
-        if not isinstance(config, dict):
-            raise errors.bad_request("the object provided is unrecognized (must be a YAML or "
-                                     "JSON object)")
-        gv = str(config.get("apiVersion") or "")
-        group, _, version = gv.rpartition("/")
-        if gv != info.api_version or config.get("kind") != info.kind:
-            raise errors.bad_request(
-                f"invalid object type: {group}/{version}, Kind={config.get('kind') or ''}")
-        cmeta = config.get("metadata")
-        if cmeta is None:
-            cmeta = {}
-        elif not isinstance(cmeta, dict):
-            raise errors.bad_request("metadata must be an object")
-        if cmeta.get("managedFields") is not None:
-            raise errors.bad_request("metadata.managedFields must be nil")
-        scope = _scope(info, subresource or "")
+        cmeta = applied_config_meta(info, config)
         old = self.store.get(info.storage_key, ns if info.namespaced else "", name)
         if old is None and subresource is not None:
             raise errors.not_found(info.group, info.plural, name)
         live = orjson.loads(old.raw) if old is not None else None
-        try:
-            merged, entries = managedfields.apply(live, config, scope, manager, now_rfc3339(),
-                                                  force=force)
-        except managedfields.ApplyConflict as exc:
-            raise errors.ApiError(409, "Conflict", exc.message, {"causes": exc.causes()}) \
-                from None
+        merged, entries = apply_config(live, config, scope(info, subresource or ""), manager,
+                                       force=force)
         meta = merged.setdefault("metadata", {})
         if meta.get("name") and meta["name"] != name:
             raise errors.bad_request(
@@ -482,19 +370,12 @@ class Api:
                 f"({name})")
         if old is None:
             meta["name"] = name
-            _set_managed(meta, entries)
+            set_managed(meta, entries)
             return self.create(info, ns, merged, dry_run=dry_run,
                                field_validation=field_validation), True
-        rv = cmeta.get("resourceVersion")
-        if rv and rv != old.meta.get("resourceVersion"):
-            raise errors.conflict(info.group, info.plural, name)
-        meta["resourceVersion"] = old.meta.get("resourceVersion")
-        if field_validation == "Strict" and not info.custom:
-            unknown = unknown_fields(info.storage_key, merged)
-            if unknown:
-                raise strict_patch_error(merged, unknown)
-        return self.update(info, ns, name, merged, subresource=subresource, dry_run=dry_run,
-                           field_validation=field_validation, applied=entries), False
+        return self._update_patched(info, ns, name, merged, cmeta.get("resourceVersion"), old,
+                                    subresource=subresource, dry_run=dry_run,
+                                    field_validation=field_validation, applied=entries), False
 
     # -- delete ----------------------------------------------------------------------------
     def delete(

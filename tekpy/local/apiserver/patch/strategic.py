@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tekpy.local.apiserver.gojson import go_value as _go
 from tekpy.local.apiserver.patch.errors import PatchError
 from tekpy.local.apiserver.patch.merge import _copy
 from tekpy.local.apiserver.patch.meta import PatchMeta
@@ -62,21 +63,6 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "bool"
     return "number"
-
-
-def _go(value: Any) -> str:
-    """Go's ``%v`` for decoded JSON, used in kube's error messages."""
-    if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{_go(value[k])}" for k in sorted(value)) + "]"
-    if isinstance(value, list):
-        return "[" + " ".join(_go(v) for v in value) + "]"
-    if value is None:
-        return "<nil>"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _merge_map(original: dict[str, Any], patch: dict[str, Any], meta: PatchMeta) -> dict[str, Any]:
