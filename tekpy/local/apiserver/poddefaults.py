@@ -42,11 +42,14 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def _resource_list(value: Any) -> None:
-    if isinstance(value, dict):
-        for key, q in value.items():
-            if isinstance(q, str):
-                value[key] = canonical(q, True)
+def _requirements(resources: dict[str, Any]) -> None:
+    """The limits' and requests' quantities in kube's canonical form."""
+    for name in ("limits", "requests"):
+        value = resources.get(name)
+        if isinstance(value, dict):
+            for key, q in value.items():
+                if isinstance(q, str):
+                    value[key] = canonical(q, True)
 
 
 def _field_refs(items: Any) -> None:
@@ -97,8 +100,7 @@ def _container(c: dict[str, Any], host_network: bool) -> None:
             if isinstance(requests, dict):
                 for key, value in limits.items():
                     requests.setdefault(key, value)
-        _resource_list(resources.get("limits"))
-        _resource_list(resources.get("requests"))
+        _requirements(resources)
     for key in _PROBE_KEYS:
         probe = c.get(key)
         if isinstance(probe, dict):
@@ -168,8 +170,7 @@ def _ephemeral(source: Any) -> None:
         claim.setdefault("volumeMode", "Filesystem")
         resources = claim.get("resources")
         if isinstance(resources, dict):
-            _resource_list(resources.get("limits"))
-            _resource_list(resources.get("requests"))
+            _requirements(resources)
 
 
 # each volume source's defaults touch that source alone, so a volume runs those of the
